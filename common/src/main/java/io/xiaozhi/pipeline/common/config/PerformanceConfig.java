@@ -1,0 +1,111 @@
+package io.xiaozhi.pipeline.common.config;
+
+import io.xiaozhi.pipeline.common.Stage;
+import java.time.Duration;
+
+/**
+ * {@code performance.yaml}: limits and pools. Defaults (in the shipped template) are those of the
+ * original performance work on the reference server.
+ */
+public record PerformanceConfig(ServerLimits server, AiProviders aiProviders, DatabasePools database, Monitoring monitor) {
+
+    /** {@code server}: connection limits of the gateway. */
+    public record ServerLimits(
+            @Range(min = 1, max = 1_000_000) int maxConnections,
+            @Range(min = 1, max = 3600) int connectionTimeout) {
+
+        public Duration connectionTimeoutDuration() {
+            return Duration.ofSeconds(connectionTimeout);
+        }
+    }
+
+    /** {@code ai_providers}: one block of limits per stage, and the retry policy they share. */
+    public record AiProviders(StageLimits llm, StageLimits tts, StageLimits asr, StageLimits vllm, RetryPolicy retry) {
+
+        public StageLimits of(Stage stage) {
+            return switch (stage) {
+                case ASR -> asr;
+                case LLM -> llm;
+                case TTS -> tts;
+                case VLLM -> vllm;
+            };
+        }
+    }
+
+    /**
+     * Limits of one stage. {@code consumers × max_concurrent} requests are in flight per worker;
+     * {@code queue_size} bounds the topic lag the gateway admits; {@code timeout} (seconds) bounds each provider call.
+     */
+    public record StageLimits(
+            @Range(min = 1, max = 10_000) int maxConcurrent,
+            @Range(min = 0, max = 1_000_000) int queueSize,
+            @Range(min = 1, max = 3600) int timeout,
+            @Range(min = 1, max = 256) int consumers) {
+
+        public Duration timeoutDuration() {
+            return Duration.ofSeconds(timeout);
+        }
+    }
+
+    /** {@code ai_providers.retry}: exponential backoff with jitter for retryable provider failures. */
+    public record RetryPolicy(
+            @Range(min = 1, max = 20) int maxAttempts,
+            @Range(min = 1, max = 60_000) int initialBackoffMs,
+            @Range(min = 1, max = 600_000) int maxBackoffMs) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            checker.require(maxBackoffMs >= initialBackoffMs, "max_backoff_ms", maxBackoffMs,
+                    "must be at least initial_backoff_ms (" + initialBackoffMs + ")");
+        }
+    }
+
+    /** {@code database}: pool sizes. */
+    public record DatabasePools(MysqlPool mysql, RedisPool redis) {
+    }
+
+    /** {@code database.mysql}: HikariCP pool (max_wait in milliseconds). */
+    public record MysqlPool(
+            @Range(min = 1, max = 10_000) int maxActive,
+            @Range(min = 0, max = 10_000) int minIdle,
+            @Range(min = 0, max = 10_000) int initialSize,
+            @Range(min = 250, max = 600_000) int maxWait) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            checker.require(minIdle <= maxActive, "min_idle", minIdle, "must not exceed max_active (" + maxActive + ")");
+            checker.require(initialSize <= maxActive, "initial_size", initialSize, "must not exceed max_active (" + maxActive + ")");
+        }
+    }
+
+    /** {@code database.redis}: Lettuce connection pool (timeout in milliseconds). */
+    public record RedisPool(
+            @Range(min = 1, max = 10_000) int maxActive,
+            @Range(min = 0, max = 10_000) int maxIdle,
+            @Range(min = 0, max = 10_000) int minIdle,
+            @Range(min = 1, max = 600_000) int timeout) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            checker.require(maxIdle <= maxActive, "max_idle", maxIdle, "must not exceed max_active (" + maxActive + ")");
+            checker.require(minIdle <= maxIdle, "min_idle", minIdle, "must not exceed max_idle (" + maxIdle + ")");
+        }
+
+        public Duration timeoutDuration() {
+            return Duration.ofMillis(timeout);
+        }
+    }
+
+    /** {@code monitor}: sampling interval (seconds) and alert thresholds. */
+    public record Monitoring(@Range(min = 1, max = 3600) int interval, Thresholds thresholds) {
+    }
+
+    /** {@code monitor.thresholds}: percentages, milliseconds and a connection count. */
+    public record Thresholds(
+            @Range(min = 1, max = 100) double cpu,
+            @Range(min = 1, max = 100) double memory,
+            @Range(min = 0, max = 100) double errorRate,
+            @Range(min = 1, max = 3_600_000) int responseTimeMs,
+            @Range(min = 1, max = 1_000_000) int activeConnections) {
+    }
+}

@@ -1,0 +1,152 @@
+package io.xiaozhi.pipeline.common.config;
+
+import io.xiaozhi.pipeline.common.Stage;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+/** {@code config.yaml}: where services listen, how they reach Kafka, the database, Redis and the AI providers. */
+public record ServiceConfig(Server server, Kafka kafka, Database database, Redis redis, MonitorEndpoint monitor, Providers providers) {
+
+    /** {@code server}: the gateway's listeners and device authentication. */
+    public record Server(
+            @NotBlank String host,
+            @Range(min = 1, max = 65_535) int port,
+            @Range(min = 1, max = 65_535) int httpPort,
+            String publicWebsocketUrl,
+            String publicHttpUrl,
+            String gatewayId,
+            Auth auth) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            checker.require(httpPort != port, "http_port", httpPort, "must differ from port (" + port + ")");
+            checker.require(publicWebsocketUrl.isEmpty() || hasScheme(publicWebsocketUrl, "ws", "wss"),
+                    "public_websocket_url", publicWebsocketUrl, "must be empty or a ws:// or wss:// URL");
+            checker.require(publicHttpUrl.isEmpty() || hasScheme(publicHttpUrl, "http", "https"),
+                    "public_http_url", publicHttpUrl, "must be empty or an http:// or https:// URL");
+            checker.require(gatewayId.matches("[A-Za-z0-9._-]{0,100}"), "gateway_id", gatewayId,
+                    "must be empty or up to 100 letters, digits, '.', '_' or '-' (it names a Kafka topic)");
+        }
+    }
+
+    /** {@code server.auth}: the reference server's optional HMAC device tokens. */
+    public record Auth(
+            boolean enabled,
+            @Secret String secret,
+            @Range(min = 60, max = 31_536_000) int tokenTtlSeconds,
+            List<String> allowedDevices) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            checker.require(!enabled || secret.length() >= 16, "secret", secret,
+                    "must be at least 16 characters when auth is enabled");
+        }
+    }
+
+    /** {@code kafka}: the cluster, topic sizing and raw client overrides. */
+    public record Kafka(
+            @NotBlank String bootstrapServers,
+            @NotBlank String clientId,
+            @Range(min = 1, max = 16) int replicationFactor,
+            Partitions partitions,
+            Map<String, String> producer,
+            Map<String, String> consumer,
+            Map<String, String> admin) {
+    }
+
+    /** {@code kafka.partitions}: partition counts by kind of topic (request topics bound how far a stage scales out). */
+    public record Partitions(
+            @Range(min = 1, max = 1000) int requests,
+            @Range(min = 1, max = 1000) int downlink,
+            @Range(min = 1, max = 1000) int control,
+            @Range(min = 1, max = 1000) int metrics,
+            @Range(min = 1, max = 1000) int alerts,
+            @Range(min = 1, max = 1000) int lag,
+            @Range(min = 1, max = 1000) int dlq) {
+    }
+
+    /** Which database backs devices, agents and history. */
+    public enum DatabaseKind { EMBEDDED, MYSQL }
+
+    /** {@code database}: embedded (a file under the data directory) or MySQL/MariaDB through JDBC. */
+    public record Database(DatabaseKind kind, String url, String username, @Secret String password) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            checker.require(kind != DatabaseKind.MYSQL || url.startsWith("jdbc:mysql:") || url.startsWith("jdbc:mariadb:"),
+                    "url", url, "must be a jdbc:mariadb:// or jdbc:mysql:// URL when kind is mysql");
+        }
+    }
+
+    /** Which store keeps sessions, conversation state and rate limits. */
+    public enum RedisKind { MEMORY, REDIS }
+
+    /** {@code redis}: in-process memory or a Redis server. */
+    public record Redis(RedisKind kind, String url, String keyPrefix) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            checker.require(kind != RedisKind.REDIS || hasScheme(url, "redis", "rediss"),
+                    "url", url, "must be a redis:// or rediss:// URL when kind is redis");
+        }
+    }
+
+    /** {@code monitor}: the monitor's HTTP listener. */
+    public record MonitorEndpoint(@NotBlank String host, @Range(min = 1, max = 65_535) int port) {
+    }
+
+    /** {@code providers}: one provider choice per stage. */
+    public record Providers(Provider asr, Provider llm, Provider tts, Provider vllm) {
+
+        public Provider of(Stage stage) {
+            return switch (stage) {
+                case ASR -> asr;
+                case LLM -> llm;
+                case TTS -> tts;
+                case VLLM -> vllm;
+            };
+        }
+    }
+
+    /** The kinds of provider: pure-Java offline ones, or any OpenAI-compatible HTTP API. */
+    public enum ProviderType { OFFLINE, OPENAI }
+
+    /** One stage's provider. The OpenAI-compatible fields are required only when {@code type} is openai. */
+    public record Provider(
+            ProviderType type,
+            String baseUrl,
+            @Secret String apiKey,
+            String model,
+            String voice,
+            Map<String, String> headers) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            if (type == ProviderType.OPENAI) {
+                checker.require(hasScheme(baseUrl, "http", "https"), "base_url", baseUrl,
+                        "must be an http:// or https:// URL when type is openai");
+                checker.require(!model.isBlank(), "model", model, "must name a model when type is openai");
+                checker.require(apiKey.chars().noneMatch(Character::isWhitespace), "api_key", apiKey,
+                        "must not contain spaces or line breaks");
+            }
+        }
+    }
+
+    static boolean hasScheme(String url, String... schemes) {
+        try {
+            URI uri = new URI(url);
+            if (uri.getHost() == null || uri.getScheme() == null) {
+                return false;
+            }
+            for (String scheme : schemes) {
+                if (scheme.equalsIgnoreCase(uri.getScheme())) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+}
