@@ -299,8 +299,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
         /** Heap the log cleaner reserves for compaction (default 2 MiB instead of Kafka's 128 MiB). */
         public Builder cleanerDedupeBufferBytes(long bytes) {
-            if (bytes < 1024 * 1024) {
-                throw new IllegalArgumentException("the dedupe buffer must be at least 1 MiB");
+            if (bytes <= 1024 * 1024) {
+                // Kafka requires more than 1 MiB per cleaner thread (one thread by default)
+                throw new IllegalArgumentException("the dedupe buffer must be more than 1 MiB");
             }
             this.cleanerDedupeBufferBytes = bytes;
             return this;
