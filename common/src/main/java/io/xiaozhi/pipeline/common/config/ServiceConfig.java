@@ -38,6 +38,12 @@ public record ServiceConfig(Server server, Kafka kafka, Database database, Redis
             List<String> allowedDevices) implements ConfigChecks {
 
         @Override
+        public String toString() {
+            return "Auth[enabled=" + enabled + ", secret=" + hidden(secret) + ", tokenTtlSeconds=" + tokenTtlSeconds
+                    + ", allowedDevices=" + allowedDevices + "]";
+        }
+
+        @Override
         public void check(Checker checker) {
             checker.require(!enabled || secret.length() >= 16, "secret", secret,
                     "must be at least 16 characters when auth is enabled");
@@ -71,6 +77,11 @@ public record ServiceConfig(Server server, Kafka kafka, Database database, Redis
 
     /** {@code database}: embedded (a file under the data directory) or MySQL/MariaDB through JDBC. */
     public record Database(DatabaseKind kind, String url, String username, @Secret String password) implements ConfigChecks {
+
+        @Override
+        public String toString() {
+            return "Database[kind=" + kind + ", url=" + url + ", username=" + username + ", password=" + hidden(password) + "]";
+        }
 
         @Override
         public void check(Checker checker) {
@@ -122,6 +133,12 @@ public record ServiceConfig(Server server, Kafka kafka, Database database, Redis
             Map<String, String> headers) implements ConfigChecks {
 
         @Override
+        public String toString() {
+            return "Provider[type=" + type + ", baseUrl=" + baseUrl + ", apiKey=" + hidden(apiKey) + ", model=" + model
+                    + ", voice=" + voice + ", headers=" + headers.keySet() + "]";
+        }
+
+        @Override
         public void check(Checker checker) {
             if (type == ProviderType.OPENAI) {
                 checker.require(hasScheme(baseUrl, "http", "https"), "base_url", baseUrl,
@@ -131,6 +148,11 @@ public record ServiceConfig(Server server, Kafka kafka, Database database, Redis
                         "must not contain spaces or line breaks");
             }
         }
+    }
+
+    /** How a {@link Secret} value appears in {@code toString}: never its text. */
+    static String hidden(String secret) {
+        return secret == null || secret.isEmpty() ? "\"\"" : "(hidden)";
     }
 
     static boolean hasScheme(String url, String... schemes) {

@@ -324,4 +324,16 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> s.config().kafka().producer().put("a", "b"))
                 .isInstanceOf(UnsupportedOperationException.class);
     }
+
+    @Test
+    void secretsNeverAppearInToString() throws IOException {
+        write(".config.yaml", """
+                server: {auth: {enabled: true, secret: s3cr3t-s3cr3t-s3cr3t}}
+                database: {kind: mysql, url: "jdbc:mariadb://db/x", username: u, password: pa55word}
+                providers: {llm: {type: openai, base_url: "https://api.example.com/v1", model: m, api_key: sk-abcdef,
+                                  headers: {X-Api-Token: t0ken}}}
+                """);
+        String text = load().config().toString();
+        assertThat(text).contains("(hidden)", "jdbc:mariadb://db/x").doesNotContain("s3cr3t", "pa55word", "sk-abcdef", "t0ken");
+    }
 }
