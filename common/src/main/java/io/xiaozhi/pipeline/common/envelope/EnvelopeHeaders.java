@@ -32,6 +32,8 @@ public final class EnvelopeHeaders {
     public static final String END_OF_SPEECH = TIMING_PREFIX + "eos";
     /** Why a record went to a dead-letter topic. */
     public static final String ERROR = "xz.error";
+    /** Where a dead-lettered record came from: {@code topic-partition@offset}. */
+    public static final String ORIGIN = "xz.origin";
     /** Attempts made before a record went to a dead-letter topic. */
     public static final String ATTEMPTS = "xz.attempts";
 

@@ -76,6 +76,17 @@ public final class KafkaClients {
         return config;
     }
 
+    /**
+     * A consumer that belongs to no group: it is assigned partitions and reads them whole, as every
+     * worker reads the control topic and every gateway the lag feed.
+     */
+    public Map<String, Object> groupLessConsumerConfig(String role) {
+        Map<String, Object> config = consumerConfig("unused");
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(CommonClientConfigs.CLIENT_ID_CONFIG, kafka.clientId() + "-" + service + "-" + role + "-" + sequence.incrementAndGet());
+        return config;
+    }
+
     public Map<String, Object> adminConfig() {
         Map<String, Object> config = common("admin");
         config.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
