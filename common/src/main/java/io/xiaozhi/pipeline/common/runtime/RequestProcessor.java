@@ -59,12 +59,12 @@ final class RequestProcessor {
         this.clock = options.clock();
     }
 
-    /** Starts processing {@code record}; returns at once (the work runs on other threads). */
+    /**
+     * Starts processing {@code record}; returns at once. Called on the consumer loop's thread, so it
+     * only checks the envelope there and hands everything that may block (sends) to other threads.
+     */
     void process(ConsumerRecord<String, byte[]> record, Runnable done) {
-        continuations.execute(() -> begin(record, once(done)));
-    }
-
-    private void begin(ConsumerRecord<String, byte[]> record, Runnable once) {
+        Runnable once = once(done);
         long start = clock.getAsLong();
         metrics.queueWait.record(Math.max(0, start - record.timestamp()), TimeUnit.MILLISECONDS);
         Envelope envelope;
@@ -74,7 +74,7 @@ final class RequestProcessor {
             metrics.malformed.increment();
             LOG.warn("{} record {}-{}@{} has no valid envelope: {}", options.stage().id(), record.topic(), record.partition(),
                     record.offset(), e.getMessage());
-            deadLetter(record, "malformed envelope: " + e.getMessage(), 0, once);
+            continuations.execute(() -> deadLetter(record, "malformed envelope: " + e.getMessage(), 0, once));
             return;
         }
         if (cancellations.isCancelled(envelope.turnId())) {
@@ -83,7 +83,7 @@ final class RequestProcessor {
             return;
         }
         if (envelope.expiredAt(start)) {
-            expired(envelope, once);
+            continuations.execute(() -> expired(envelope, once));
             return;
         }
         attempt(record, envelope, 1, start, once);
@@ -119,8 +119,10 @@ final class RequestProcessor {
         });
         context.cancellation().thenRun(() -> outcome.completeExceptionally(new CancellationException("turn cancelled")));
         outcome.orTimeout(budget.toMillis(), TimeUnit.MILLISECONDS);
-        // never on the consumer loop's thread nor the producer's I/O thread: what follows may send and block
-        outcome.whenCompleteAsync((ignored, error) -> {
+        // Success is bookkeeping only and may finish on whichever thread completes the attempt; a
+        // failure may send (a dead letter, an event) and block, so it never runs on the consumer
+        // loop's thread nor the producer's I/O thread.
+        outcome.whenComplete((ignored, error) -> {
             cancellations.untrack(envelope.turnId(), context);
             metrics.provider.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
             if (cancellations.isCancelled(envelope.turnId())) {
@@ -132,9 +134,10 @@ final class RequestProcessor {
                 metrics.processing.record(Math.max(0, clock.getAsLong() - start), TimeUnit.MILLISECONDS);
                 done.run();
             } else {
-                failed(record, envelope, attempt, start, FailureClassifier.unwrap(error), context, done);
+                Throwable cause = FailureClassifier.unwrap(error);
+                continuations.execute(() -> failed(record, envelope, attempt, start, cause, context, done));
             }
-        }, continuations);
+        });
     }
 
     private void failed(ConsumerRecord<String, byte[]> record, Envelope envelope, int attempt, long start, Throwable cause,

@@ -11,7 +11,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,7 +41,11 @@ final class StageConsumerLoop implements Runnable {
     private final ArrayDeque<ConsumerRecord<String, byte[]>> waiting = new ArrayDeque<>();
     private final Set<TopicPartition> paused = new HashSet<>();
     private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean wakeRequested = new AtomicBoolean();
+    /** Released by completions while records wait for permits; the loop parks on it instead of polling. */
+    private final Semaphore signal = new Semaphore(0);
+    /** True while records wait for permits: only then does a completion need to wake the loop. */
+    private volatile boolean backlogged;
+    private long nextPoll;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile boolean aborted;
@@ -87,6 +90,7 @@ final class StageConsumerLoop implements Runnable {
     /** Asks the loop to stop taking work and drain; returns at once. */
     void stop() {
         stopping = true;
+        signal.release();
         consumer.wakeup();
     }
 
@@ -104,14 +108,26 @@ final class StageConsumerLoop implements Runnable {
         return pausedCount;
     }
 
+    /**
+     * One turn of the loop. With nothing waiting, it polls for records (up to the poll timeout). With
+     * records waiting for permits (every partition paused), it parks until a completion frees a permit,
+     * and polls only once per poll timeout, without waiting, so the consumer stays in its group and
+     * serves rebalances and commit callbacks; a busy stage thus costs one cheap wake-up per batch of
+     * completions rather than a consumer poll.
+     */
     private void step() {
         applyCompletions();
         dispatch();
-        ConsumerRecords<String, byte[]> records = poll(options.pollTimeout());
-        for (ConsumerRecord<String, byte[]> record : records) {
-            waiting.add(record);
+        if (waiting.isEmpty() || System.nanoTime() - nextPoll >= 0) {
+            ConsumerRecords<String, byte[]> records = poll(waiting.isEmpty() ? options.pollTimeout() : Duration.ZERO);
+            nextPoll = System.nanoTime() + options.pollTimeout().toNanos();
+            for (ConsumerRecord<String, byte[]> record : records) {
+                waiting.add(record);
+            }
+            dispatch();
+        } else {
+            awaitCompletion(nextPoll - System.nanoTime());
         }
-        dispatch();
         applyCompletions();
         commitIfDue();
     }
@@ -121,8 +137,17 @@ final class StageConsumerLoop implements Runnable {
             return consumer.poll(timeout);
         } catch (WakeupException e) {
             return ConsumerRecords.empty();
-        } finally {
-            wakeRequested.set(false);
+        }
+    }
+
+    private void awaitCompletion(long nanos) {
+        try {
+            if (signal.tryAcquire(Math.max(0, nanos), TimeUnit.NANOSECONDS)) {
+                signal.drainPermits();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
         }
     }
 
@@ -136,12 +161,17 @@ final class StageConsumerLoop implements Runnable {
                 continue;
             }
             if (!permits.tryAcquire()) {
-                break;
+                // announce the backlog first, then look once more: a permit freed in between is not missed
+                backlogged = true;
+                if (!permits.tryAcquire()) {
+                    break;
+                }
             }
             waiting.poll();
             offsets.started(record.offset());
             processor.process(record, () -> completed(offsets, record.offset()));
         }
+        backlogged = !waiting.isEmpty();
         if (!waiting.isEmpty() || stopping) {
             Set<TopicPartition> toPause = new HashSet<>(consumer.assignment());
             toPause.removeAll(paused);
@@ -156,12 +186,12 @@ final class StageConsumerLoop implements Runnable {
         pausedCount = paused.size();
     }
 
-    /** Called on any thread when a request is done: frees its permit and wakes the loop. */
+    /** Called on any thread when a request is done: frees its permit and, if records wait for it, wakes the loop. */
     private void completed(PartitionOffsets startedIn, long offset) {
-        permits.release();
         completions.add(new Completion(startedIn, offset));
-        if (wakeRequested.compareAndSet(false, true)) {
-            consumer.wakeup();
+        permits.release();
+        if (backlogged) {
+            signal.release();
         }
     }
 
