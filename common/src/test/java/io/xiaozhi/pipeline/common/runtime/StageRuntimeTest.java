@@ -22,6 +22,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @ExtendWith(KafkaBrokerExtension.class)
 class StageRuntimeTest {
@@ -45,8 +47,9 @@ class StageRuntimeTest {
         }
     }
 
-    @Test
-    void inFlightNeverExceedsMaxConcurrent(KafkaTestBroker kafka) throws Exception {
+    @ParameterizedTest(name = "{0} consumer(s)")
+    @ValueSource(ints = {1, 3})
+    void inFlightNeverExceedsMaxConcurrent(int consumers, KafkaTestBroker kafka) throws Exception {
         try (StageHarness h = new StageHarness(kafka, 3)) {
             AtomicInteger now = new AtomicInteger();
             AtomicInteger peak = new AtomicInteger();
@@ -60,7 +63,7 @@ class StageRuntimeTest {
                 return CompletableFuture.completedFuture(null);
             };
             h.publish("t", 60);
-            h.start(h.runtime(handler, 4));
+            h.start(h.runtime(handler, new PerformanceConfig.StageLimits(4, 100, 10, consumers)));
             await("all 60 handled", WAIT, () -> tally.distinct() == 60);
             assertThat(peak.get()).isEqualTo(4);
             await("offsets committed to the end", WAIT, () -> committedTotal(h) == 60);
