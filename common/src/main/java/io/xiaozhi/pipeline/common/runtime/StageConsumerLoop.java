@@ -272,17 +272,21 @@ final class StageConsumerLoop implements Runnable {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             applyCompletions();
             commitSync(tracker.revoked(partitions));
-            waiting.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
-            paused.removeAll(partitions);
-            pausedCount = paused.size();
+            forgetWaiting(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             tracker.lost(partitions);
+            forgetWaiting(partitions);
+        }
+
+        /** Records not started from partitions this consumer no longer owns go to their new owner. */
+        private void forgetWaiting(Collection<TopicPartition> partitions) {
             waiting.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
             paused.removeAll(partitions);
             pausedCount = paused.size();
+            backlogged = !waiting.isEmpty();
         }
 
         @Override
