@@ -1,0 +1,37 @@
+package io.xiaozhi.pipeline.gateway;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.xiaozhi.pipeline.common.config.ServiceBootstrap;
+import io.xiaozhi.pipeline.common.config.Settings;
+import io.xiaozhi.pipeline.common.storage.DataSources;
+import io.xiaozhi.pipeline.common.storage.Migrations;
+import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
+import io.xiaozhi.pipeline.gateway.ota.JdbcDeviceRegistry;
+import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
+import io.xiaozhi.pipeline.gateway.server.GatewayServer;
+import java.time.Clock;
+
+/** {@code gateway [--data-dir DIR]}: the device-facing service. */
+public final class GatewayMain {
+
+    private GatewayMain() {
+    }
+
+    public static void main(String[] args) {
+        Settings settings = ServiceBootstrap.loadOrExit("gateway", args);
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Clock clock = Clock.systemUTC();
+        HikariDataSource database = DataSources.create("gateway", settings, meters);
+        Migrations.migrate(database);
+        DeviceTokens tokens = new DeviceTokens(settings.config().server().auth(), clock);
+        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, new JdbcDeviceRegistry(database, clock), clock, meters);
+        GatewayServer server = new GatewayServer(settings, tokens, ota, meters)
+                .start(settings.config().server().port(), settings.config().server().httpPort());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            database.close();
+        }, "gateway-shutdown"));
+    }
+}

@@ -1,0 +1,134 @@
+package io.xiaozhi.pipeline.gateway.server;
+
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.websocket.WsConfig;
+import io.javalin.websocket.WsContext;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.xiaozhi.pipeline.common.config.Settings;
+import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
+import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's listeners: the device WebSocket {@code /xiaozhi/v1/} (a plain GET there answers with
+ * a status line) and the OTA check-in {@code /xiaozhi/ota/} on {@code server.port}; OTA again on
+ * {@code server.http_port}, where the reference server serves it, so existing firmware settings keep
+ * working.
+ */
+public final class GatewayServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+    public static final String OTA_PATH = "/xiaozhi/ota/";
+    public static final int CLOSE_POLICY = 1008;
+
+    private final Settings settings;
+    private final DeviceTokens tokens;
+    private final OtaResponder ota;
+    private final ConnectionLimiter<DeviceConnection> limiter;
+    private final Counter authFailures;
+    private Javalin devices;
+    private Javalin http;
+
+    public GatewayServer(Settings settings, DeviceTokens tokens, OtaResponder ota, MeterRegistry meters) {
+        this.settings = settings;
+        this.tokens = tokens;
+        this.ota = ota;
+        this.limiter = new ConnectionLimiter<>(settings.performance().server().maxConnections(), DeviceConnection::close, meters);
+        this.authFailures = Counter.builder("xiaozhi.gateway.auth.failures").description("connections refused by authentication")
+                .register(meters);
+    }
+
+    /** Starts both listeners; ports 0 pick free ones (see {@link #port()} and {@link #httpPort()}). */
+    public GatewayServer start(int port, int httpPort) {
+        String host = settings.config().server().host();
+        devices = Javalin.create(cfg -> {
+            quiet(cfg);
+            cfg.routes.get(OtaResponder.WEBSOCKET_PATH, ctx -> ctx.result("Server is running; connect a device with a WebSocket to this URL."));
+            cfg.routes.ws(OtaResponder.WEBSOCKET_PATH, this::deviceSocket);
+            otaRoutes(cfg);
+        }).start(host, port);
+        http = Javalin.create(cfg -> {
+            quiet(cfg);
+            otaRoutes(cfg);
+        }).start(host, httpPort);
+        LOG.info("gateway listening: devices on ws://{}:{}{}, OTA also on http://{}:{}{}", host, port(),
+                OtaResponder.WEBSOCKET_PATH, host, httpPort(), OTA_PATH);
+        return this;
+    }
+
+    public int port() {
+        return devices.port();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public int openConnections() {
+        return limiter.open();
+    }
+
+    private void otaRoutes(JavalinConfig cfg) {
+        cfg.routes.get(OTA_PATH, ctx -> ctx.contentType("text/plain; charset=utf-8").result(ota.status(ctx.header("Host"))));
+        cfg.routes.post(OTA_PATH, ctx -> {
+            try {
+                ctx.contentType("application/json").result(ota.checkIn(ctx.header("Device-Id"), ctx.header("Client-Id"),
+                        ctx.header("User-Agent"), ctx.header("Host"), ctx.bodyAsBytes()));
+            } catch (OtaResponder.OtaException e) {
+                ctx.status(e.status()).contentType("application/json")
+                        .result("{\"error\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(e.getMessage()) + "}");
+            }
+        });
+    }
+
+    private void deviceSocket(WsConfig ws) {
+        ws.onConnect(ctx -> {
+            Handshake handshake = Handshake.read(ctx::header, ctx::queryParam);
+            if (handshake.deviceId().isEmpty()) {
+                refuse(ctx, "Device-Id is missing or not a device id");
+                return;
+            }
+            DeviceTokens.Verdict verdict = tokens.check(handshake.clientId(), handshake.deviceId(), handshake.authorization());
+            if (!verdict.accepted()) {
+                authFailures.increment();
+                refuse(ctx, "authentication failed: " + verdict.failure().reason());
+                return;
+            }
+            DeviceConnection connection = new DeviceConnection(ctx, handshake, UUID.randomUUID().toString());
+            if (!limiter.admit(handshake.deviceId(), connection)) {
+                ctx.closeSession(ConnectionLimiter.CLOSE_TRY_AGAIN_LATER, "server is full, try again later");
+                return;
+            }
+            ctx.attribute(DeviceConnection.class.getName(), connection);
+        });
+        ws.onClose(ctx -> {
+            DeviceConnection connection = ctx.attribute(DeviceConnection.class.getName());
+            if (connection != null) {
+                limiter.closed(connection.handshake().deviceId(), connection);
+            }
+        });
+    }
+
+    private static void refuse(WsContext ctx, String reason) {
+        LOG.info("refusing a device connection: {}", reason);
+        ctx.closeSession(CLOSE_POLICY, reason);
+    }
+
+    private static void quiet(JavalinConfig cfg) {
+        cfg.startup.showJavalinBanner = false;
+    }
+
+    @Override
+    public void close() {
+        if (devices != null) {
+            devices.stop();
+        }
+        if (http != null) {
+            http.stop();
+        }
+    }
+}
