@@ -9,13 +9,19 @@ import java.time.Duration;
  */
 public record PerformanceConfig(ServerLimits server, AiProviders aiProviders, DatabasePools database, Monitoring monitor) {
 
-    /** {@code server}: connection limits of the gateway. */
+    /** {@code server}: connection limits of the gateway, and how long a turn may take. */
     public record ServerLimits(
             @Range(min = 1, max = 1_000_000) int maxConnections,
-            @Range(min = 1, max = 3600) int connectionTimeout) {
+            @Range(min = 1, max = 3600) int connectionTimeout,
+            @Range(min = 1, max = 600) int turnTimeout) {
 
         public Duration connectionTimeoutDuration() {
             return Duration.ofSeconds(connectionTimeout);
+        }
+
+        /** From the end of speech to the deadline of every request of the turn. */
+        public Duration turnTimeoutDuration() {
+            return Duration.ofSeconds(turnTimeout);
         }
     }
 

@@ -26,6 +26,8 @@ public final class EnvelopeHeaders {
     public static final String CHUNK = "xz.chunk";
     /** {@code true} on the last audio chunk of one sentence. */
     public static final String FINAL = "xz.final";
+    /** The name of a reply's emotion, on {@code llm.emotion} records. */
+    public static final String EMOTION = "xz.emotion";
     /** Prefix of per-stage timing headers: {@code xz.t.<name>} = epoch ms. */
     public static final String TIMING_PREFIX = "xz.t.";
     /** When the device stopped speaking (epoch ms): where turn latency starts. */

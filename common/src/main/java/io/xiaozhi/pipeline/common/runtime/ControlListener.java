@@ -1,5 +1,6 @@
 package io.xiaozhi.pipeline.common.runtime;
 
+import io.xiaozhi.pipeline.common.envelope.MessageTypes;
 import io.xiaozhi.pipeline.common.envelope.EnvelopeHeaders;
 import io.xiaozhi.pipeline.common.envelope.EnvelopeException;
 import io.xiaozhi.pipeline.common.envelope.HeaderValues;
@@ -103,7 +104,7 @@ final class ControlListener implements AutoCloseable {
 
     private void apply(ConsumerRecord<String, byte[]> record) {
         try {
-            if (DownlinkEvents.CANCEL.equals(HeaderValues.text(record.headers(), EnvelopeHeaders.TYPE).orElse(""))) {
+            if (MessageTypes.CANCEL.equals(HeaderValues.text(record.headers(), EnvelopeHeaders.TYPE).orElse(""))) {
                 cancellations.cancel(HeaderValues.requiredText(record.headers(), EnvelopeHeaders.TURN));
             }
         } catch (EnvelopeException e) {

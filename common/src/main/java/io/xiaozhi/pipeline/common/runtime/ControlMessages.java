@@ -1,5 +1,6 @@
 package io.xiaozhi.pipeline.common.runtime;
 
+import io.xiaozhi.pipeline.common.envelope.MessageTypes;
 import io.xiaozhi.pipeline.common.envelope.EnvelopeHeaders;
 import io.xiaozhi.pipeline.common.envelope.HeaderValues;
 import io.xiaozhi.pipeline.common.kafka.Topics;
@@ -18,7 +19,7 @@ public final class ControlMessages {
 
     public static ProducerRecord<String, byte[]> cancelTurn(String topic, String sessionId, String turnId) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, sessionId, new byte[0]);
-        HeaderValues.putText(record.headers(), EnvelopeHeaders.TYPE, DownlinkEvents.CANCEL);
+        HeaderValues.putText(record.headers(), EnvelopeHeaders.TYPE, MessageTypes.CANCEL);
         HeaderValues.putText(record.headers(), EnvelopeHeaders.SESSION, sessionId);
         HeaderValues.putText(record.headers(), EnvelopeHeaders.TURN, turnId);
         return record;

@@ -1,5 +1,6 @@
 package io.xiaozhi.pipeline.common.runtime;
 
+import io.xiaozhi.pipeline.common.envelope.MessageTypes;
 import io.xiaozhi.pipeline.common.envelope.Envelope;
 import io.xiaozhi.pipeline.common.envelope.EnvelopeException;
 import io.xiaozhi.pipeline.common.envelope.EnvelopeHeaders;
@@ -171,12 +172,12 @@ final class RequestProcessor {
         }
         String reason = describe(cause);
         LOG.warn("{} turn {} gave up after {} attempt(s): {}", options.stage().id(), envelope.turnId(), attempt, reason);
-        deadLetter(record, reason, attempt, () -> notify(envelope, DownlinkEvents.TURN_FAILED, reason, done));
+        deadLetter(record, reason, attempt, () -> notify(envelope, MessageTypes.TURN_FAILED, reason, done));
     }
 
     private void expired(Envelope envelope, Runnable done) {
         metrics.deadlineExpired.increment();
-        notify(envelope, DownlinkEvents.TURN_TIMED_OUT, "the turn's deadline passed", done);
+        notify(envelope, MessageTypes.TURN_TIMED_OUT, "the turn's deadline passed", done);
     }
 
     /** Tells the owning gateway; a notification that cannot be sent is logged, not retried. */

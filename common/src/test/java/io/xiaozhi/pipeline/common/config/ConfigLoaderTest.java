@@ -233,7 +233,7 @@ class ConfigLoaderTest {
                 "environment variable XIAOZHI_MONITOR_PORT: monitor.port = eighty: expected a whole number",
                 data.resolve(".performance.yaml") + ":2:20: server.max_connections = 0: must be a whole number from 1 to 1000000",
                 data.resolve(".performance.yaml") + ":6:15: database.mysql.min_idle = 20: must not exceed max_active (10)",
-                "performance.yaml (built-in defaults):50:19: database.mysql.initial_size = 20: must not exceed max_active (10)");
+                "performance.yaml (built-in defaults):53:19: database.mysql.initial_size = 20: must not exceed max_active (10)");
     }
 
     @Test

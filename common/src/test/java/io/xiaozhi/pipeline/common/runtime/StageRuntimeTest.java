@@ -1,5 +1,6 @@
 package io.xiaozhi.pipeline.common.runtime;
 
+import io.xiaozhi.pipeline.common.envelope.MessageTypes;
 import static io.xiaozhi.pipeline.common.runtime.StageHarness.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -133,7 +134,7 @@ class StageRuntimeTest {
             assertThat(tally.handled.keySet()).containsExactly("fine-0");
             List<ConsumerRecord<String, byte[]>> replies = h.read(h.replies, 2);
             assertThat(replies).extracting(StageHarness::turnOf).containsExactlyInAnyOrder("late-0", "late-1");
-            assertThat(replies).allMatch(r -> DownlinkEvents.TURN_TIMED_OUT.equals(
+            assertThat(replies).allMatch(r -> MessageTypes.TURN_TIMED_OUT.equals(
                     HeaderValues.text(r.headers(), EnvelopeHeaders.TYPE).orElse("")));
             assertThat(h.counter(0, StageMetrics.DEADLINE_EXPIRED)).isEqualTo(2);
         }
@@ -182,7 +183,7 @@ class StageRuntimeTest {
             assertThat(attempts.get()).isEqualTo(1);
             List<ConsumerRecord<String, byte[]>> replies = h.read(h.replies, 1);
             assertThat(replies).singleElement().satisfies(r -> assertThat(
-                    HeaderValues.text(r.headers(), EnvelopeHeaders.TYPE)).contains(DownlinkEvents.TURN_FAILED));
+                    HeaderValues.text(r.headers(), EnvelopeHeaders.TYPE)).contains(MessageTypes.TURN_FAILED));
             await("committed", WAIT, () -> committed(h, 0) == 1);
         }
     }

@@ -1,0 +1,32 @@
+package io.xiaozhi.pipeline.common.envelope;
+
+/**
+ * Values of the {@code xz.type} header: what a record on a downlink or control topic carries. Text
+ * payloads are UTF-8; audio payloads are {@link AudioFrames}.
+ */
+public final class MessageTypes {
+
+    /** Downlink: what the user said (payload: the text). */
+    public static final String STT = "stt";
+    /** Downlink: the reply's emotion (payload: the emoji; header {@code xz.emotion}: its name). */
+    public static final String EMOTION = "llm.emotion";
+    /** Downlink: one reply sentence (payload: its text; headers {@code xz.seq}, {@code xz.last}). */
+    public static final String SENTENCE = "tts.sentence";
+    /** Downlink: audio of one sentence (payload: Opus packets; headers {@code xz.seq}, {@code xz.chunk}, {@code xz.final}). */
+    public static final String AUDIO = "tts.audio";
+    /** Downlink: a sentence that could not be synthesised (header {@code xz.seq}); later sentences go on. */
+    public static final String SENTENCE_FAILED = "tts.sentence.failed";
+    /** Downlink: the turn ends without a spoken reply (nothing was heard, or nothing to say). */
+    public static final String TURN_END = "turn.end";
+    /** Downlink: the turn's deadline passed before a stage got to it (payload: {@code <stage>: <reason>}). */
+    public static final String TURN_TIMED_OUT = "turn.timeout";
+    /** Downlink: a stage gave up on the turn (payload: {@code <stage>: <reason>}). */
+    public static final String TURN_FAILED = "turn.error";
+    /** Downlink: a device tool call to forward (payload: the JSON-RPC request). */
+    public static final String TOOL_CALL = "mcp.call";
+    /** Control: cancel a turn (the device aborted). */
+    public static final String CANCEL = "turn.cancel";
+
+    private MessageTypes() {
+    }
+}

@@ -1,0 +1,31 @@
+package io.xiaozhi.pipeline.gateway.pipeline;
+
+import io.xiaozhi.pipeline.common.envelope.EnvelopeException;
+import io.xiaozhi.pipeline.common.envelope.EnvelopeHeaders;
+import io.xiaozhi.pipeline.common.envelope.HeaderValues;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * One answer from a worker, as read from this gateway's downlink topic: which session and turn it is
+ * for, what it is ({@code xz.type}, see {@code MessageTypes}), its place in the turn, and its payload.
+ */
+public record DownlinkRecord(String type, String sessionId, String turnId, long seq, long chunk, boolean last, boolean fin,
+                             String emotion, byte[] payload) {
+
+    /** Reads a record; throws {@link EnvelopeException} naming what is missing or malformed. */
+    public static DownlinkRecord of(ConsumerRecord<String, byte[]> record) {
+        String type = HeaderValues.requiredText(record.headers(), EnvelopeHeaders.TYPE);
+        String session = HeaderValues.text(record.headers(), EnvelopeHeaders.SESSION).orElse(record.key());
+        if (session == null || session.isEmpty()) {
+            throw new EnvelopeException("header " + EnvelopeHeaders.SESSION + " is missing and the record has no key");
+        }
+        return new DownlinkRecord(type, session,
+                HeaderValues.requiredText(record.headers(), EnvelopeHeaders.TURN),
+                HeaderValues.number(record.headers(), EnvelopeHeaders.SEQUENCE).orElse(-1),
+                HeaderValues.number(record.headers(), EnvelopeHeaders.CHUNK).orElse(-1),
+                HeaderValues.flag(record.headers(), EnvelopeHeaders.LAST),
+                HeaderValues.flag(record.headers(), EnvelopeHeaders.FINAL),
+                HeaderValues.text(record.headers(), EnvelopeHeaders.EMOTION).orElse(""),
+                record.value() == null ? new byte[0] : record.value());
+    }
+}
