@@ -233,7 +233,8 @@ class ConfigLoaderTest {
                 "environment variable XIAOZHI_MONITOR_PORT: monitor.port = eighty: expected a whole number",
                 data.resolve(".performance.yaml") + ":2:20: server.max_connections = 0: must be a whole number from 1 to 1000000",
                 data.resolve(".performance.yaml") + ":6:15: database.mysql.min_idle = 20: must not exceed max_active (10)",
-                "performance.yaml (built-in defaults):53:19: database.mysql.initial_size = 20: must not exceed max_active (10)");
+                "performance.yaml (built-in defaults):" + templateLine("performance.yaml", "    initial_size:")
+                        + ":19: database.mysql.initial_size = 20: must not exceed max_active (10)");
     }
 
     @Test
@@ -335,5 +336,18 @@ class ConfigLoaderTest {
                 """);
         String text = load().config().toString();
         assertThat(text).contains("(hidden)", "jdbc:mariadb://db/x").doesNotContain("s3cr3t", "pa55word", "sk-abcdef", "t0ken");
+    }
+
+    /** The 1-based line of the shipped template that starts with {@code prefix}. */
+    private static int templateLine(String template, String prefix) throws IOException {
+        try (var in = ConfigLoaderTest.class.getResourceAsStream("/" + template)) {
+            List<String> lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).startsWith(prefix)) {
+                    return i + 1;
+                }
+            }
+        }
+        throw new AssertionError(prefix + " not found in " + template);
     }
 }
