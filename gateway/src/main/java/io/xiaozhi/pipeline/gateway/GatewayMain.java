@@ -10,7 +10,6 @@ import io.xiaozhi.pipeline.common.storage.Migrations;
 import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
 import io.xiaozhi.pipeline.gateway.ota.JdbcDeviceRegistry;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
-import io.xiaozhi.pipeline.gateway.server.GatewayServer;
 import java.time.Clock;
 
 /** {@code gateway [--data-dir DIR]}: the device-facing service. */
@@ -19,7 +18,7 @@ public final class GatewayMain {
     private GatewayMain() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         Settings settings = ServiceBootstrap.loadOrExit("gateway", args);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Clock clock = Clock.systemUTC();
@@ -27,10 +26,10 @@ public final class GatewayMain {
         Migrations.migrate(database);
         DeviceTokens tokens = new DeviceTokens(settings.config().server().auth(), clock);
         OtaResponder ota = new OtaResponder(settings.config().server(), tokens, new JdbcDeviceRegistry(database, clock), clock, meters);
-        GatewayServer server = new GatewayServer(settings, tokens, ota, meters)
-                .start(settings.config().server().port(), settings.config().server().httpPort());
+        Gateway gateway = Gateway.start(settings, tokens, ota, meters, settings.config().server().port(),
+                settings.config().server().httpPort());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            gateway.close();
             database.close();
         }, "gateway-shutdown"));
     }

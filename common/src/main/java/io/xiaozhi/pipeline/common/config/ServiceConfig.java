@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code config.yaml}: where services listen, how they reach Kafka, the database, Redis and the AI providers. */
-public record ServiceConfig(Server server, Kafka kafka, Database database, Redis redis, MonitorEndpoint monitor, Providers providers) {
+public record ServiceConfig(Server server, Vad vad, Kafka kafka, Database database, Redis redis, MonitorEndpoint monitor,
+                            Providers providers) {
 
     /** {@code server}: the gateway's listeners and device authentication. */
     public record Server(
@@ -16,6 +17,7 @@ public record ServiceConfig(Server server, Kafka kafka, Database database, Redis
             String publicWebsocketUrl,
             String publicHttpUrl,
             String gatewayId,
+            List<String> wakeWords,
             Auth auth) implements ConfigChecks {
 
         @Override
@@ -47,6 +49,25 @@ public record ServiceConfig(Server server, Kafka kafka, Database database, Redis
         public void check(Checker checker) {
             checker.require(!enabled || secret.length() >= 16, "secret", secret,
                     "must be at least 16 characters when auth is enabled");
+        }
+    }
+
+    /** Which voice activity detector ends utterances in auto and realtime modes. */
+    public enum VadKind { SILERO, ENERGY }
+
+    /** {@code vad}: where an utterance ends. */
+    public record Vad(
+            VadKind kind,
+            @Range(min = 0.01, max = 1) double threshold,
+            @Range(min = 0.01, max = 1) double releaseThreshold,
+            @Range(min = 0, max = 10_000) int minSpeechMs,
+            @Range(min = 100, max = 10_000) int endSilenceMs,
+            @Range(min = -120, max = 0) double energyThresholdDbfs) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            checker.require(releaseThreshold <= threshold, "release_threshold", releaseThreshold,
+                    "must not exceed threshold (" + threshold + ")");
         }
     }
 

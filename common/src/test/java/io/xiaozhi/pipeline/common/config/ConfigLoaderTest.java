@@ -192,7 +192,7 @@ class ConfigLoaderTest {
     void unknownKeyFarFromAnyKnownOneHasNoSuggestion() throws IOException {
         write(".config.yaml", "colour: blue\n");
         assertThat(problems()).singleElement().asString()
-                .startsWith(data.resolve(".config.yaml") + ":1:9: colour: unknown key; allowed here: server, kafka,");
+                .startsWith(data.resolve(".config.yaml") + ":1:9: colour: unknown key; allowed here: server, vad, kafka,");
     }
 
     @Test

@@ -58,8 +58,10 @@ public final class DownlinkListener implements AutoCloseable {
     private void run() {
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(clients.groupLessConsumerConfig("downlink"))) {
             consumer = c;
-            List<TopicPartition> partitions = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> partitions = partitions(c);
+            if (partitions.isEmpty()) {
+                return;
+            }
             c.assign(partitions);
             c.seekToEnd(partitions);
             partitions.forEach(c::position);
@@ -76,6 +78,23 @@ public final class DownlinkListener implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("downlink listener on {} stopped; devices will hear nothing more", topic, e);
         }
+    }
+
+    /** The topic's partitions, waiting while a topic created a moment ago is not yet known to the broker asked. */
+    private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
+        while (running) {
+            List<org.apache.kafka.common.PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(30));
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return List.of();
     }
 
     private void dispatch(ConsumerRecord<String, byte[]> record) {

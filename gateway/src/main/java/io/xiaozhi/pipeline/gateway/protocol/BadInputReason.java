@@ -36,6 +36,8 @@ public enum BadInputReason {
     BINARY_JSON_INVALID,
     /** An Opus packet the decoder could not decode. */
     UNDECODABLE_AUDIO,
+    /** A JSON message of a type this server does not know; logged and ignored, as the protocol asks. */
+    UNKNOWN_MESSAGE_TYPE,
     /** An MCP payload that is not a JSON-RPC response the server can use. */
     INVALID_MCP_RESPONSE;
 

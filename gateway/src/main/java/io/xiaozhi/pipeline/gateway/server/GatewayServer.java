@@ -9,7 +9,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.xiaozhi.pipeline.common.config.Settings;
 import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
+import io.xiaozhi.pipeline.gateway.pipeline.DownlinkRecord;
+import io.xiaozhi.pipeline.gateway.session.DeviceSession;
+import io.xiaozhi.pipeline.gateway.session.SessionServices;
+import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,11 +36,14 @@ public final class GatewayServer implements AutoCloseable {
     private final OtaResponder ota;
     private final ConnectionLimiter<DeviceConnection> limiter;
     private final Counter authFailures;
+    private final SessionServices services;
+    private final Map<String, DeviceSession> sessions = new ConcurrentHashMap<>();
     private Javalin devices;
     private Javalin http;
 
-    public GatewayServer(Settings settings, DeviceTokens tokens, OtaResponder ota, MeterRegistry meters) {
+    public GatewayServer(Settings settings, DeviceTokens tokens, OtaResponder ota, SessionServices services, MeterRegistry meters) {
         this.settings = settings;
+        this.services = services;
         this.tokens = tokens;
         this.ota = ota;
         this.limiter = new ConnectionLimiter<>(settings.performance().server().maxConnections(), DeviceConnection::close, meters);
@@ -104,13 +113,72 @@ public final class GatewayServer implements AutoCloseable {
                 return;
             }
             ctx.attribute(DeviceConnection.class.getName(), connection);
+            DeviceSession session = new DeviceSession(connection.sessionId(), handshake.deviceId(), handshake.protocolVersion(),
+                    new SocketTransport(ctx), services);
+            sessions.put(connection.sessionId(), session);
+            ctx.attribute(DeviceSession.class.getName(), session);
+        });
+        ws.onMessage(ctx -> {
+            DeviceSession session = ctx.attribute(DeviceSession.class.getName());
+            if (session != null) {
+                session.onText(ctx.message());
+            }
+        });
+        ws.onBinaryMessage(ctx -> {
+            DeviceSession session = ctx.attribute(DeviceSession.class.getName());
+            if (session != null) {
+                ByteBuffer data = ctx.data();
+                byte[] frame = new byte[data.remaining()];
+                data.duplicate().get(frame);
+                session.onBinary(frame);
+            }
         });
         ws.onClose(ctx -> {
             DeviceConnection connection = ctx.attribute(DeviceConnection.class.getName());
             if (connection != null) {
                 limiter.closed(connection.handshake().deviceId(), connection);
+                DeviceSession session = sessions.remove(connection.sessionId());
+                if (session != null) {
+                    session.close();
+                }
             }
         });
+    }
+
+    /** Hands an answer from the downlink topic to its session; answers for sessions gone are dropped. */
+    public void deliver(DownlinkRecord record) {
+        DeviceSession session = sessions.get(record.sessionId());
+        if (session != null) {
+            session.onDownlink(record);
+        }
+    }
+
+    /** Sends to a device without blocking the caller; a failed send closes nothing by itself. */
+    private static final class SocketTransport implements DeviceSession.Transport {
+        private final WsContext ctx;
+
+        SocketTransport(WsContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void sendText(String json) {
+            if (ctx.session.isOpen()) {
+                ctx.session.sendText(json, org.eclipse.jetty.websocket.api.Callback.NOOP);
+            }
+        }
+
+        @Override
+        public void sendBinary(byte[] frame) {
+            if (ctx.session.isOpen()) {
+                ctx.session.sendBinary(ByteBuffer.wrap(frame), org.eclipse.jetty.websocket.api.Callback.NOOP);
+            }
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            ctx.closeSession(code, reason);
+        }
     }
 
     private static void refuse(WsContext ctx, String reason) {

@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 /** Audio for tests: the JFK speech fixture, silence, white noise, and measures on samples. */
-final class TestAudio {
+public final class TestAudio {
 
     static final int RATE = 16_000;
 
@@ -17,7 +17,7 @@ final class TestAudio {
     }
 
     /** The 11 s JFK recording, 16 kHz mono (see audio/NOTICE.md in the test resources). */
-    static short[] jfk() {
+    public static short[] jfk() {
         try (InputStream in = TestAudio.class.getResourceAsStream("/audio/jfk-16k-mono.pcm")) {
             if (in == null) {
                 throw new IllegalStateException("test resource /audio/jfk-16k-mono.pcm is missing");
@@ -31,7 +31,7 @@ final class TestAudio {
         }
     }
 
-    static short[] silence(int millis) {
+    public static short[] silence(int millis) {
         return new short[RATE * millis / 1000];
     }
 
@@ -46,7 +46,7 @@ final class TestAudio {
         return samples;
     }
 
-    static short[] concat(short[] a, short[] b) {
+    public static short[] concat(short[] a, short[] b) {
         short[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;

@@ -10,6 +10,7 @@ import io.xiaozhi.pipeline.common.config.Settings;
 import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
 import io.xiaozhi.pipeline.gateway.ota.DeviceRegistry;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
+import io.xiaozhi.pipeline.gateway.session.TestSessions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +41,7 @@ class GatewayServerTest {
         Settings settings = ConfigLoader.load(Path.of("target", "no-data-dir"), env);
         tokens = new DeviceTokens(settings.config().server().auth(), Clock.systemUTC());
         OtaResponder ota = new OtaResponder(settings.config().server(), tokens, checkIns::add, Clock.systemUTC(), meters);
-        server = new GatewayServer(settings, tokens, ota, meters).start(0, 0);
+        server = new GatewayServer(settings, tokens, ota, TestSessions.services(meters), meters).start(0, 0);
         return server;
     }
 

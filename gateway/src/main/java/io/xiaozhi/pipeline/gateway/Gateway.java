@@ -1,0 +1,138 @@
+package io.xiaozhi.pipeline.gateway;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.xiaozhi.pipeline.common.config.ServiceConfig;
+import io.xiaozhi.pipeline.common.config.Settings;
+import io.xiaozhi.pipeline.common.kafka.KafkaClients;
+import io.xiaozhi.pipeline.common.kafka.TopicProvisioner;
+import io.xiaozhi.pipeline.common.kafka.Topics;
+import io.xiaozhi.pipeline.gateway.audio.EnergyVad;
+import io.xiaozhi.pipeline.gateway.audio.SileroModel;
+import io.xiaozhi.pipeline.gateway.audio.UtteranceSettings;
+import io.xiaozhi.pipeline.gateway.audio.Vad;
+import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
+import io.xiaozhi.pipeline.gateway.downlink.DownlinkMetrics;
+import io.xiaozhi.pipeline.gateway.downlink.ExecutorDownlinkScheduler;
+import io.xiaozhi.pipeline.gateway.downlink.PacingSettings;
+import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
+import io.xiaozhi.pipeline.gateway.pipeline.Admission;
+import io.xiaozhi.pipeline.gateway.pipeline.DownlinkListener;
+import io.xiaozhi.pipeline.gateway.pipeline.PipelineTopics;
+import io.xiaozhi.pipeline.gateway.pipeline.UtterancePublisher;
+import io.xiaozhi.pipeline.gateway.server.GatewayServer;
+import io.xiaozhi.pipeline.gateway.session.SessionServices;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: its topics provisioned (the pipeline's, and its own downlink topic), its
+ * producer, downlink listener, pacing scheduler and VAD model, and the listeners devices talk to. A
+ * clean {@link #close()} deletes its downlink topic.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private final GatewayServer server;
+    private final DownlinkListener downlink;
+    private final KafkaProducer<String, byte[]> producer;
+    private final ScheduledExecutorService pacing;
+    private final SileroModel silero;
+    private final KafkaClients clients;
+    private final String downlinkTopic;
+
+    private Gateway(GatewayServer server, DownlinkListener downlink, KafkaProducer<String, byte[]> producer,
+                    ScheduledExecutorService pacing, SileroModel silero, KafkaClients clients, String downlinkTopic) {
+        this.server = server;
+        this.downlink = downlink;
+        this.producer = producer;
+        this.pacing = pacing;
+        this.silero = silero;
+        this.clients = clients;
+        this.downlinkTopic = downlinkTopic;
+    }
+
+    public static Gateway start(Settings settings, DeviceTokens tokens, OtaResponder ota, MeterRegistry meters, int port, int httpPort)
+            throws InterruptedException {
+        ServiceConfig config = settings.config();
+        KafkaClients clients = new KafkaClients(config.kafka(), "gateway");
+        String gatewayId = gatewayId(config.server());
+        Topics topics = new Topics(config.kafka());
+        try (Admin admin = clients.admin()) {
+            TopicProvisioner provisioner = new TopicProvisioner(admin, Duration.ofSeconds(30));
+            provisioner.ensure(topics.pipelineTopics());
+            provisioner.ensure(List.of(topics.downlinkTopic(gatewayId)));
+        }
+        PipelineTopics pipelineTopics = PipelineTopics.of(gatewayId);
+        KafkaProducer<String, byte[]> producer = clients.producer(KafkaClients.ProducerProfile.VOICE);
+        ScheduledExecutorService pacing = Executors.newScheduledThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "downlink-pacer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        ServiceConfig.Vad vad = config.vad();
+        SileroModel silero = vad.kind() == ServiceConfig.VadKind.SILERO ? SileroModel.load() : null;
+        Supplier<Vad> vads = silero != null ? silero::newVad : () -> new EnergyVad(vad.energyThresholdDbfs());
+        SessionServices services = new SessionServices(
+                new UtterancePublisher(producer, pipelineTopics, settings.performance().server().turnTimeoutDuration()),
+                new Admission(settings.performance().aiProviders(), meters),
+                vads,
+                new UtteranceSettings(vad.threshold(), vad.releaseThreshold(), vad.minSpeechMs(), vad.endSilenceMs(), Vad.WINDOW_MILLIS),
+                new ExecutorDownlinkScheduler(pacing),
+                PacingSettings.DEFAULTS,
+                new DownlinkMetrics(meters),
+                meters,
+                System::currentTimeMillis,
+                config.server().wakeWords());
+        GatewayServer server = new GatewayServer(settings, tokens, ota, services, meters);
+        DownlinkListener downlink = new DownlinkListener(clients, pipelineTopics.downlink(), server::deliver, meters).start();
+        if (!downlink.awaitReady(Duration.ofSeconds(30))) {
+            LOG.warn("the downlink topic {} is not readable yet", pipelineTopics.downlink());
+        }
+        server.start(port, httpPort);
+        LOG.info("gateway {} ready: answers on {}", gatewayId, pipelineTopics.downlink());
+        return new Gateway(server, downlink, producer, pacing, silero, clients, pipelineTopics.downlink());
+    }
+
+    public GatewayServer server() {
+        return server;
+    }
+
+    /** The configured id, or one derived from the host name. */
+    static String gatewayId(ServiceConfig.Server server) {
+        if (!server.gatewayId().isEmpty()) {
+            return server.gatewayId();
+        }
+        try {
+            String host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+            return host.isEmpty() ? "gateway" : host.length() > 90 ? host.substring(0, 90) : host;
+        } catch (java.net.UnknownHostException e) {
+            return "gateway";
+        }
+    }
+
+    /** Stops the listeners, then deletes this gateway's downlink topic. */
+    @Override
+    public void close() {
+        server.close();
+        downlink.close();
+        producer.close(Duration.ofSeconds(5));
+        pacing.shutdownNow();
+        if (silero != null) {
+            silero.close();
+        }
+        try (Admin admin = clients.admin()) {
+            new TopicProvisioner(admin, Duration.ofSeconds(10)).deleteIfExists(downlinkTopic);
+        } catch (RuntimeException e) {
+            LOG.warn("could not delete {}: {}", downlinkTopic, e.toString());
+        }
+    }
+}

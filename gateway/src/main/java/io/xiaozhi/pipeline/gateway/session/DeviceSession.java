@@ -1,0 +1,366 @@
+package io.xiaozhi.pipeline.gateway.session;
+
+import io.xiaozhi.pipeline.common.Stage;
+import io.xiaozhi.pipeline.common.envelope.AudioFrames;
+import io.xiaozhi.pipeline.common.envelope.EnvelopeException;
+import io.xiaozhi.pipeline.common.envelope.MessageTypes;
+import io.xiaozhi.pipeline.gateway.audio.DecodeResult;
+import io.xiaozhi.pipeline.gateway.audio.OpusDecoding;
+import io.xiaozhi.pipeline.gateway.audio.UtteranceDetector;
+import io.xiaozhi.pipeline.gateway.audio.UtteranceEvent;
+import io.xiaozhi.pipeline.gateway.audio.Vad;
+import io.xiaozhi.pipeline.gateway.downlink.DeviceSink;
+import io.xiaozhi.pipeline.gateway.downlink.DownlinkMessages;
+import io.xiaozhi.pipeline.gateway.downlink.DownlinkPacer;
+import io.xiaozhi.pipeline.gateway.downlink.TurnPiece;
+import io.xiaozhi.pipeline.gateway.pipeline.DownlinkRecord;
+import io.xiaozhi.pipeline.gateway.pipeline.Turn;
+import io.xiaozhi.pipeline.gateway.protocol.AudioParams;
+import io.xiaozhi.pipeline.gateway.protocol.BadInputLog;
+import io.xiaozhi.pipeline.gateway.protocol.BadInputReason;
+import io.xiaozhi.pipeline.gateway.protocol.BinaryFraming;
+import io.xiaozhi.pipeline.gateway.protocol.DecodedFrame;
+import io.xiaozhi.pipeline.gateway.protocol.DeviceMessage;
+import io.xiaozhi.pipeline.gateway.protocol.DeviceMessageParser;
+import io.xiaozhi.pipeline.gateway.protocol.Emotion;
+import io.xiaozhi.pipeline.gateway.protocol.Emotions;
+import io.xiaozhi.pipeline.gateway.protocol.ListenMode;
+import io.xiaozhi.pipeline.gateway.protocol.ParseResult;
+import io.xiaozhi.pipeline.gateway.protocol.ServerMessages;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One device's conversation: the protocol of PROTOCOL.md §3 on one WebSocket. It answers hello,
+ * gathers the uplink audio of a listen, decides with VAD where an utterance ends (auto and realtime
+ * modes; {@code listen stop} in manual mode), publishes each utterance as a turn once admission
+ * allows, and plays the turn's answers from the downlink through a {@link DownlinkPacer}. Every
+ * method is called by one thread at a time (the socket's, or the downlink listener's).
+ */
+public final class DeviceSession implements DeviceSink, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceSession.class);
+    /** An utterance is cut at this length (one minute of 60 ms packets) so memory stays bounded. */
+    static final int MAX_UTTERANCE_PACKETS = 1000;
+    static final String BUSY_MESSAGE = "The server is busy right now. Please try again in a moment.";
+    static final String APOLOGY_MESSAGE = "Sorry, I could not answer that in time. Please try again.";
+
+    /** How the session reaches its device. */
+    public interface Transport {
+        void sendText(String json);
+
+        void sendBinary(byte[] frame);
+
+        void close(int code, String reason);
+    }
+
+    private final String sessionId;
+    private final String deviceId;
+    private final BinaryFraming framing;
+    private final Transport transport;
+    private final SessionServices services;
+    private final BadInputLog badInput;
+    private final DeviceMessageParser parser = new DeviceMessageParser();
+    private final OpusDecoding decoder = new OpusDecoding();
+    private final Vad vad;
+    private final UtteranceDetector detector;
+    private final DownlinkPacer pacer;
+
+    private boolean helloDone;
+    private boolean listening;
+    private ListenMode mode = ListenMode.DEFAULT;
+    private final List<byte[]> captured = new ArrayList<>();
+    private long streamMillis;
+    private Turn currentTurn;
+    private Stage admittedAt;
+    private String pendingEmotion;
+    private long downlinkTimestamp;
+    private final String ttsStartJson;
+
+    public DeviceSession(String sessionId, String deviceId, int protocolVersion, Transport transport, SessionServices services) {
+        this.sessionId = sessionId;
+        this.deviceId = deviceId;
+        this.framing = BinaryFraming.forVersion(protocolVersion);
+        this.transport = transport;
+        this.services = services;
+        this.badInput = new BadInputLog(services.meters(), sessionId);
+        this.vad = services.vads().get();
+        this.detector = new UtteranceDetector(services.utterances());
+        this.ttsStartJson = ServerMessages.ttsStart(sessionId);
+        this.pacer = new DownlinkPacer(this, new Messages(), services.scheduler(), services.pacing(), services.downlinkMetrics());
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    /** A text frame from the device. */
+    public synchronized void onText(String text) {
+        ParseResult<DeviceMessage> parsed = parser.parse(text);
+        if (parsed instanceof ParseResult.Bad<DeviceMessage> bad) {
+            badInput.record(bad);
+            return;
+        }
+        DeviceMessage message = ((ParseResult.Ok<DeviceMessage>) parsed).value();
+        if (message instanceof DeviceMessage.Hello hello) {
+            hello(hello);
+        } else if (message instanceof DeviceMessage.Listen listen) {
+            listen(listen);
+        } else if (message instanceof DeviceMessage.Abort) {
+            abort();
+        } else if (message instanceof DeviceMessage.Ping) {
+            transport.sendText(ServerMessages.pong(services.clock().getAsLong()));
+        } else if (message instanceof DeviceMessage.Unknown unknown) {
+            badInput.record(BadInputReason.UNKNOWN_MESSAGE_TYPE, unknown.type());
+        } else {
+            // mcp answers and legacy iot reports: nothing is waiting for them yet
+            LOG.debug("session {}: {} message noted", sessionId, message.getClass().getSimpleName());
+        }
+    }
+
+    /** A binary frame from the device. */
+    public synchronized void onBinary(byte[] frame) {
+        DecodedFrame decoded = framing.decode(frame);
+        if (decoded instanceof DecodedFrame.BadFrame bad) {
+            badInput.record(bad);
+        } else if (decoded instanceof DecodedFrame.JsonText json) {
+            onText(json.json());
+        } else if (decoded instanceof DecodedFrame.AudioPacket audio) {
+            audio(audio.opus());
+        }
+    }
+
+    private void hello(DeviceMessage.Hello hello) {
+        helloDone = true;
+        transport.sendText(ServerMessages.hello(sessionId, AudioParams.SERVER_DEFAULT));
+    }
+
+    private void listen(DeviceMessage.Listen listen) {
+        switch (listen.state()) {
+            case START -> {
+                mode = listen.modeOr(mode);
+                listening = true;
+                startCapture();
+            }
+            case STOP -> {
+                if (listening && mode == ListenMode.MANUAL) {
+                    endUtterance();
+                }
+                listening = false;
+            }
+            case DETECT -> listen.text().filter(t -> !t.isBlank()).ifPresent(this::detected);
+        }
+    }
+
+    private void audio(byte[] opus) {
+        if (!listening) {
+            return;
+        }
+        if (captured.size() >= MAX_UTTERANCE_PACKETS) {
+            endUtterance();
+            startCapture();
+        }
+        captured.add(opus);
+        DecodeResult result = decoder.decode(opus);
+        if (result instanceof DecodeResult.Undecodable undecodable) {
+            badInput.record(BadInputReason.UNDECODABLE_AUDIO, undecodable.reason());
+            return;
+        }
+        short[] pcm = ((DecodeResult.Samples) result).samples();
+        for (float probability : vad.feed(pcm, 0, pcm.length)) {
+            Optional<UtteranceEvent> event = detector.accept(probability);
+            streamMillis += services.utterances().windowMillis();
+            if (event.isEmpty()) {
+                continue;
+            }
+            if (event.get() instanceof UtteranceEvent.SpeechStarted && mode == ListenMode.REALTIME && currentTurn != null) {
+                // barge-in: the user speaks over the reply
+                abortTurn();
+            } else if (event.get() instanceof UtteranceEvent.SpeechEnded && mode != ListenMode.MANUAL) {
+                endUtterance();
+                if (mode == ListenMode.AUTO) {
+                    listening = false;
+                } else {
+                    startCapture();
+                }
+                return;
+            }
+        }
+    }
+
+    private void startCapture() {
+        captured.clear();
+        vad.reset();
+        detector.reset();
+        streamMillis = 0;
+    }
+
+    /** Publishes what was captured as a new turn, if it was admitted. */
+    private void endUtterance() {
+        if (captured.isEmpty()) {
+            return;
+        }
+        List<byte[]> packets = List.copyOf(captured);
+        captured.clear();
+        Turn turn = newTurn(Stage.ASR);
+        if (turn != null) {
+            services.publisher().utterance(turn, packets, services.clock().getAsLong()).whenComplete((m, e) -> failedToPublish(turn, e));
+        }
+    }
+
+    private void detected(String text) {
+        String normalised = text.trim().toLowerCase(Locale.ROOT);
+        boolean wakeWord = services.wakeWords().stream().anyMatch(w -> w.equalsIgnoreCase(normalised));
+        Turn turn = newTurn(Stage.LLM);
+        if (turn != null) {
+            // a wake word alone goes to the language model as well, which answers it with a greeting
+            services.publisher().text(turn, wakeWord ? text.trim() : text, services.clock().getAsLong())
+                    .whenComplete((m, e) -> failedToPublish(turn, e));
+        }
+    }
+
+    private Turn newTurn(Stage stage) {
+        if (currentTurn != null) {
+            abortTurn();
+        }
+        if (!services.admission().tryAdmit(stage)) {
+            transport.sendText(ServerMessages.alert("Warning", BUSY_MESSAGE, Emotion.SAD));
+            transport.sendText(ServerMessages.ttsStop(sessionId));
+            return null;
+        }
+        Turn turn = new Turn(sessionId, deviceId, UUID.randomUUID().toString());
+        currentTurn = turn;
+        admittedAt = stage;
+        pendingEmotion = null;
+        pacer.beginTurn(turn.turnId());
+        return turn;
+    }
+
+    private void failedToPublish(Turn turn, Throwable error) {
+        if (error != null) {
+            LOG.warn("session {}: turn {} could not be published: {}", sessionId, turn.turnId(), error.toString());
+            synchronized (this) {
+                if (turn.equals(currentTurn)) {
+                    apologise();
+                }
+            }
+        }
+    }
+
+    private void abort() {
+        abortTurn();
+        transport.sendText(ServerMessages.ttsStop(sessionId));
+    }
+
+    /** Stops the current turn here at once and tells the workers to skip it. */
+    private void abortTurn() {
+        Turn turn = currentTurn;
+        if (turn == null) {
+            return;
+        }
+        pacer.abort();
+        releaseAdmission();
+        currentTurn = null;
+        services.publisher().cancel(turn);
+    }
+
+    /** An answer for this session from the downlink topic. */
+    public synchronized void onDownlink(DownlinkRecord record) {
+        Turn turn = currentTurn;
+        if (turn == null || !turn.turnId().equals(record.turnId())) {
+            return;
+        }
+        try {
+            switch (record.type()) {
+                case MessageTypes.STT -> {
+                    releaseAdmission();
+                    transport.sendText(ServerMessages.stt(sessionId, text(record)));
+                }
+                case MessageTypes.EMOTION -> pendingEmotion = text(record);
+                case MessageTypes.SENTENCE -> pacer.accept(turn.turnId(), new TurnPiece.SentenceText((int) record.seq(), text(record), record.last()));
+                case MessageTypes.AUDIO -> pacer.accept(turn.turnId(), new TurnPiece.AudioChunk((int) record.seq(), (int) record.chunk(),
+                        record.fin(), AudioFrames.decode(record.payload())));
+                case MessageTypes.SENTENCE_FAILED -> pacer.accept(turn.turnId(),
+                        new TurnPiece.SentenceFailed((int) record.seq(), record.last(), text(record)));
+                case MessageTypes.TURN_END -> {
+                    releaseAdmission();
+                    pacer.accept(turn.turnId(), new TurnPiece.SentenceText(0, "", true));
+                }
+                case MessageTypes.TURN_TIMED_OUT, MessageTypes.TURN_FAILED -> apologise();
+                default -> LOG.debug("session {}: downlink type {} not handled here", sessionId, record.type());
+            }
+        } catch (EnvelopeException e) {
+            LOG.warn("session {}: dropping a {} record: {}", sessionId, record.type(), e.getMessage());
+        }
+    }
+
+    /** Errors and timeouts become a short apology and {@code tts stop}, never silence. */
+    private void apologise() {
+        pacer.abort();
+        releaseAdmission();
+        currentTurn = null;
+        transport.sendText(ServerMessages.alert("Error", APOLOGY_MESSAGE, Emotion.SAD));
+        transport.sendText(ServerMessages.ttsStop(sessionId));
+    }
+
+    private void releaseAdmission() {
+        if (admittedAt != null) {
+            services.admission().finished(admittedAt);
+            admittedAt = null;
+        }
+    }
+
+    private static String text(DownlinkRecord record) {
+        return new String(record.payload(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void sendJson(String json) {
+        transport.sendText(json);
+        if (json.equals(ttsStartJson) && pendingEmotion != null) {
+            // the reply's emotion follows tts start, as the firmware expects
+            transport.sendText(ServerMessages.llm(sessionId, Emotions.extract(pendingEmotion)));
+            pendingEmotion = null;
+        }
+    }
+
+    @Override
+    public void sendAudio(byte[] packet) {
+        downlinkTimestamp += 60;
+        transport.sendBinary(framing.encodeAudio(packet, downlinkTimestamp));
+    }
+
+    boolean helloDone() {
+        return helloDone;
+    }
+
+    @Override
+    public synchronized void close() {
+        abortTurn();
+        vad.close();
+    }
+
+    /** The pacer's messages. */
+    private final class Messages implements DownlinkMessages {
+        @Override
+        public String ttsStart() {
+            return ttsStartJson;
+        }
+
+        @Override
+        public String sentenceStart(String text) {
+            return ServerMessages.ttsSentenceStart(sessionId, text);
+        }
+
+        @Override
+        public String ttsStop() {
+            return ServerMessages.ttsStop(sessionId);
+        }
+    }
+}

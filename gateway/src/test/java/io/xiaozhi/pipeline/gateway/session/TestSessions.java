@@ -1,0 +1,42 @@
+package io.xiaozhi.pipeline.gateway.session;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.xiaozhi.pipeline.common.config.PerformanceConfig;
+import io.xiaozhi.pipeline.gateway.audio.EnergyVad;
+import io.xiaozhi.pipeline.gateway.audio.UtteranceSettings;
+import io.xiaozhi.pipeline.gateway.downlink.DownlinkMetrics;
+import io.xiaozhi.pipeline.gateway.downlink.ExecutorDownlinkScheduler;
+import io.xiaozhi.pipeline.gateway.downlink.PacingSettings;
+import io.xiaozhi.pipeline.gateway.pipeline.Admission;
+import io.xiaozhi.pipeline.gateway.pipeline.PipelineTopics;
+import io.xiaozhi.pipeline.gateway.pipeline.UtterancePublisher;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Session services for tests that do not look at the pipeline: publishing goes to a mock producer. */
+public final class TestSessions {
+
+    private TestSessions() {
+    }
+
+    public static SessionServices services(MeterRegistry meters) {
+        PerformanceConfig.StageLimits limits = new PerformanceConfig.StageLimits(4, 4, 10, 1);
+        return new SessionServices(
+                new UtterancePublisher(new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()),
+                        new PipelineTopics("asr", "llm", "control", "downlink"), Duration.ofSeconds(30)),
+                new Admission(new PerformanceConfig.AiProviders(limits, limits, limits, limits,
+                        new PerformanceConfig.RetryPolicy(3, 200, 2000)), meters),
+                EnergyVad::new,
+                UtteranceSettings.DEFAULTS,
+                new ExecutorDownlinkScheduler(Executors.newSingleThreadScheduledExecutor()),
+                PacingSettings.DEFAULTS,
+                new DownlinkMetrics(meters),
+                meters,
+                System::currentTimeMillis,
+                List.of("你好小智"));
+    }
+}
