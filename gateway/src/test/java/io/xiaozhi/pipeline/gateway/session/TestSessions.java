@@ -24,10 +24,14 @@ public final class TestSessions {
     }
 
     public static SessionServices services(MeterRegistry meters) {
-        PerformanceConfig.StageLimits limits = new PerformanceConfig.StageLimits(4, 4, 10, 1);
+        return services(meters, new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()), 4);
+    }
+
+    /** Services publishing to {@code producer} (topics "asr", "llm", "control", "downlink"); stages admit {@code capacity} turns. */
+    public static SessionServices services(MeterRegistry meters, MockProducer<String, byte[]> producer, int capacity) {
+        PerformanceConfig.StageLimits limits = new PerformanceConfig.StageLimits(1, capacity - 1, 10, 1);
         return new SessionServices(
-                new UtterancePublisher(new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer()),
-                        new PipelineTopics("asr", "llm", "control", "downlink"), Duration.ofSeconds(30)),
+                new UtterancePublisher(producer, new PipelineTopics("asr", "llm", "control", "downlink"), Duration.ofSeconds(30)),
                 new Admission(new PerformanceConfig.AiProviders(limits, limits, limits, limits,
                         new PerformanceConfig.RetryPolicy(3, 200, 2000)), meters),
                 EnergyVad::new,

@@ -1,0 +1,156 @@
+package io.xiaozhi.pipeline.gateway.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.xiaozhi.pipeline.common.envelope.MessageTypes;
+import io.xiaozhi.pipeline.gateway.audio.OpusEncoding;
+import io.xiaozhi.pipeline.gateway.audio.TestAudio;
+import io.xiaozhi.pipeline.gateway.pipeline.DownlinkRecord;
+import io.xiaozhi.pipeline.gateway.protocol.BadInputLog;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/** A session driven directly, with the device's side recorded and the pipeline a mock producer. */
+class DeviceSessionTest {
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final MockProducer<String, byte[]> producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+    private final List<String> texts = new CopyOnWriteArrayList<>();
+    private final List<byte[]> binaries = new CopyOnWriteArrayList<>();
+    private final DeviceSession.Transport transport = new DeviceSession.Transport() {
+        @Override
+        public void sendText(String text) {
+            texts.add(text);
+        }
+
+        @Override
+        public void sendBinary(byte[] frame) {
+            binaries.add(frame);
+        }
+
+        @Override
+        public void close(int code, String reason) {
+        }
+    };
+
+    private DeviceSession session(int protocolVersion, int capacity) {
+        return new DeviceSession("s-1", "aa:bb:cc:dd:ee:ff", protocolVersion, transport, TestSessions.services(meters, producer, capacity));
+    }
+
+    private JsonNode lastText() throws Exception {
+        return json.readTree(texts.get(texts.size() - 1));
+    }
+
+    private List<ProducerRecord<String, byte[]>> published(String topic) {
+        return producer.history().stream().filter(r -> r.topic().equals(topic)).toList();
+    }
+
+    private static List<byte[]> speech() {
+        return new OpusEncoding(16_000).encode(TestAudio.silence(600));
+    }
+
+    @Test
+    void manualModeEndsTheUtteranceOnListenStop() throws Exception {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"hello\",\"version\":1,\"transport\":\"websocket\"}");
+        assertThat(lastText().path("type").asText()).isEqualTo("hello");
+        session.onText("{\"session_id\":\"s-1\",\"type\":\"listen\",\"state\":\"start\",\"mode\":\"manual\"}");
+        List<byte[]> packets = speech();
+        packets.forEach(session::onBinary);
+        assertThat(published("asr")).isEmpty();
+        session.onText("{\"session_id\":\"s-1\",\"type\":\"listen\",\"state\":\"stop\"}");
+        assertThat(published("asr")).hasSize(1);
+        assertThat(published("asr").get(0).key()).isEqualTo("s-1");
+    }
+
+    @Test
+    void detectedTextGoesStraightToTheLanguageModel() {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"what time is it\"}");
+        assertThat(published("llm")).singleElement().satisfies(r ->
+                assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("what time is it"));
+    }
+
+    @Test
+    void aFullStageRefusesAtOnceWithABusyAlert() throws Exception {
+        SessionServices shared = TestSessions.services(meters, producer, 1);
+        DeviceSession a = new DeviceSession("s-a", "d-a", 1, transport, shared);
+        DeviceSession b = new DeviceSession("s-b", "d-b", 1, transport, shared);
+        a.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"hello\"}");
+        assertThat(published("llm")).hasSize(1);
+        b.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"hello too\"}");
+        assertThat(published("llm")).as("the second turn is not published").hasSize(1);
+        assertThat(texts).anySatisfy(t -> assertThat(t).contains("\"type\":\"alert\"").contains(DeviceSession.BUSY_MESSAGE));
+        assertThat(lastText().path("state").asText()).isEqualTo("stop");
+        assertThat(meters.get("xiaozhi.gateway.turns.refused").tag("stage", "llm").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void abortStopsTheTurnAndCancelsItInThePipeline() throws Exception {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"tell me a story\"}");
+        String turn = published("llm").get(0).headers().lastHeader("xz.turn") == null ? ""
+                : new String(published("llm").get(0).headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8);
+        session.onText("{\"session_id\":\"s-1\",\"type\":\"abort\",\"reason\":\"wake_word_detected\"}");
+        assertThat(lastText().path("type").asText() + "/" + lastText().path("state").asText()).isEqualTo("tts/stop");
+        assertThat(published("control")).singleElement().satisfies(r ->
+                assertThat(new String(r.headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8)).isEqualTo(turn));
+        int sent = texts.size();
+        session.onDownlink(new DownlinkRecord(MessageTypes.STT, "s-1", turn, -1, -1, false, false, "", "late".getBytes(StandardCharsets.UTF_8)));
+        assertThat(texts).as("answers of an aborted turn are dropped").hasSize(sent);
+    }
+
+    @Test
+    void workerErrorsBecomeAnApologyAndTtsStop() throws Exception {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"hi\"}");
+        String turn = new String(published("llm").get(0).headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8);
+        session.onDownlink(new DownlinkRecord(MessageTypes.TURN_FAILED, "s-1", turn, -1, -1, false, false, "",
+                "llm: provider down".getBytes(StandardCharsets.UTF_8)));
+        assertThat(texts).anySatisfy(t -> assertThat(json.readTree(t).path("type").asText()).isEqualTo("alert"));
+        assertThat(lastText().path("state").asText()).isEqualTo("stop");
+    }
+
+    @Test
+    void badInputIsCountedAndTheSessionGoesOn() throws Exception {
+        DeviceSession session = session(3, 4);
+        session.onText("{not json");
+        session.onText("{\"type\":\"teleport\"}");
+        session.onBinary(new byte[] {0, 0, 0, 9, 1, 2});
+        session.onBinary(new byte[0]);
+        assertThat(meters.find(BadInputLog.METER).counters()).hasSizeGreaterThanOrEqualTo(3);
+        double total = meters.find(BadInputLog.METER).counters().stream().mapToDouble(c -> c.count()).sum();
+        assertThat(total).isEqualTo(4);
+        session.onText("{\"type\":\"hello\"}");
+        assertThat(lastText().path("type").asText()).isEqualTo("hello");
+    }
+
+    @Test
+    void protocolVersionTwoCarriesJsonAndAudioInHeaders() throws Exception {
+        DeviceSession session = session(2, 4);
+        byte[] hello = "{\"type\":\"hello\"}".getBytes(StandardCharsets.UTF_8);
+        ByteBuffer frame = ByteBuffer.allocate(16 + hello.length);
+        frame.putShort((short) 2).putShort((short) 1).putInt(0).putInt(0).putInt(hello.length).put(hello);
+        session.onBinary(frame.array());
+        assertThat(lastText().path("type").asText()).isEqualTo("hello");
+        assertThat(lastText().path("audio_params").path("sample_rate").asInt()).isEqualTo(24000);
+    }
+
+    @Test
+    void pingIsAnswered() throws Exception {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"ping\"}");
+        assertThat(lastText().path("type").asText()).isEqualTo("pong");
+    }
+}
