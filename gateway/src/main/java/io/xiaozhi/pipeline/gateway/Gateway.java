@@ -20,12 +20,15 @@ import io.xiaozhi.pipeline.gateway.pipeline.DownlinkListener;
 import io.xiaozhi.pipeline.gateway.pipeline.PipelineTopics;
 import io.xiaozhi.pipeline.gateway.pipeline.UtterancePublisher;
 import io.xiaozhi.pipeline.gateway.server.GatewayServer;
+import io.xiaozhi.pipeline.gateway.session.SessionLimits;
+import io.xiaozhi.pipeline.gateway.session.SessionMetrics;
 import io.xiaozhi.pipeline.gateway.session.SessionServices;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -91,13 +94,16 @@ public final class Gateway implements AutoCloseable {
                 new DownlinkMetrics(meters),
                 meters,
                 System::currentTimeMillis,
-                config.server().wakeWords());
+                config.server().wakeWords(),
+                SessionLimits.of(settings.performance().server()),
+                new SessionMetrics(meters));
         GatewayServer server = new GatewayServer(settings, tokens, ota, services, meters);
         DownlinkListener downlink = new DownlinkListener(clients, pipelineTopics.downlink(), server::deliver, meters).start();
         if (!downlink.awaitReady(Duration.ofSeconds(30))) {
             LOG.warn("the downlink topic {} is not readable yet", pipelineTopics.downlink());
         }
         server.start(port, httpPort);
+        pacing.scheduleAtFixedRate(() -> server.sweepIdle(System.currentTimeMillis()), 1, 1, TimeUnit.SECONDS);
         LOG.info("gateway {} ready: answers on {}", gatewayId, pipelineTopics.downlink());
         return new Gateway(server, downlink, producer, pacing, silero, clients, pipelineTopics.downlink());
     }

@@ -13,7 +13,9 @@ public record PerformanceConfig(ServerLimits server, AiProviders aiProviders, Da
     public record ServerLimits(
             @Range(min = 1, max = 1_000_000) int maxConnections,
             @Range(min = 1, max = 3600) int connectionTimeout,
-            @Range(min = 1, max = 600) int turnTimeout) {
+            @Range(min = 1, max = 600) int turnTimeout,
+            @Range(min = 10, max = 86_400) int closeNoVoiceSeconds,
+            @Range(min = 10, max = 86_400) int closeIdleSeconds) {
 
         public Duration connectionTimeoutDuration() {
             return Duration.ofSeconds(connectionTimeout);

@@ -145,6 +145,17 @@ public final class GatewayServer implements AutoCloseable {
         });
     }
 
+    /** Closes sessions that have overstayed (see {@link DeviceSession#closeIfIdle}); run every second. */
+    public void sweepIdle(long now) {
+        for (DeviceSession session : sessions.values()) {
+            try {
+                session.closeIfIdle(now);
+            } catch (RuntimeException e) {
+                LOG.warn("idle check of session {} failed: {}", session.sessionId(), e.toString());
+            }
+        }
+    }
+
     /** Hands an answer from the downlink topic to its session; answers for sessions gone are dropped. */
     public void deliver(DownlinkRecord record) {
         DeviceSession session = sessions.get(record.sessionId());

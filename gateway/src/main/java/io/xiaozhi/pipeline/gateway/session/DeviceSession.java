@@ -49,6 +49,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     /** An utterance is cut at this length (one minute of 60 ms packets) so memory stays bounded. */
     static final int MAX_UTTERANCE_PACKETS = 1000;
     static final String BUSY_MESSAGE = "The server is busy right now. Please try again in a moment.";
+    static final int NORMAL_CLOSURE = 1000;
     static final String APOLOGY_MESSAGE = "Sorry, I could not answer that in time. Please try again.";
 
     /** How the session reaches its device. */
@@ -81,6 +82,10 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     private Stage admittedAt;
     private String pendingEmotion;
     private long downlinkTimestamp;
+    private final long connectedAt;
+    private long lastReceived;
+    private long lastVoice;
+    private boolean closing;
     private final String ttsStartJson;
 
     public DeviceSession(String sessionId, String deviceId, int protocolVersion, Transport transport, SessionServices services) {
@@ -93,6 +98,9 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         this.vad = services.vads().get();
         this.detector = new UtteranceDetector(services.utterances());
         this.ttsStartJson = ServerMessages.ttsStart(sessionId);
+        this.connectedAt = services.clock().getAsLong();
+        this.lastReceived = connectedAt;
+        this.lastVoice = connectedAt;
         this.pacer = new DownlinkPacer(this, new Messages(), services.scheduler(), services.pacing(), services.downlinkMetrics());
     }
 
@@ -102,6 +110,8 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
 
     /** A text frame from the device. */
     public synchronized void onText(String text) {
+        lastReceived = services.clock().getAsLong();
+        services.metrics().textIn.increment();
         ParseResult<DeviceMessage> parsed = parser.parse(text);
         if (parsed instanceof ParseResult.Bad<DeviceMessage> bad) {
             badInput.record(bad);
@@ -126,6 +136,8 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
 
     /** A binary frame from the device. */
     public synchronized void onBinary(byte[] frame) {
+        lastReceived = services.clock().getAsLong();
+        services.metrics().framesIn.increment();
         DecodedFrame decoded = framing.decode(frame);
         if (decoded instanceof DecodedFrame.BadFrame bad) {
             badInput.record(bad);
@@ -137,6 +149,9 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     }
 
     private void hello(DeviceMessage.Hello hello) {
+        if (!helloDone) {
+            services.metrics().hello.record(java.time.Duration.ofMillis(Math.max(0, services.clock().getAsLong() - connectedAt)));
+        }
         helloDone = true;
         transport.sendText(ServerMessages.hello(sessionId, AudioParams.SERVER_DEFAULT));
     }
@@ -179,6 +194,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
             if (event.isEmpty()) {
                 continue;
             }
+            lastVoice = services.clock().getAsLong();
             if (event.get() instanceof UtteranceEvent.SpeechStarted && mode == ListenMode.REALTIME && currentTurn != null) {
                 // barge-in: the user speaks over the reply
                 abortTurn();
@@ -229,11 +245,14 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         if (currentTurn != null) {
             abortTurn();
         }
+        lastVoice = services.clock().getAsLong();
         if (!services.admission().tryAdmit(stage)) {
+            services.metrics().turn(SessionMetrics.TurnOutcome.BUSY);
             transport.sendText(ServerMessages.alert("Warning", BUSY_MESSAGE, Emotion.SAD));
             transport.sendText(ServerMessages.ttsStop(sessionId));
             return null;
         }
+        services.metrics().turn(SessionMetrics.TurnOutcome.PUBLISHED);
         Turn turn = new Turn(sessionId, deviceId, UUID.randomUUID().toString());
         currentTurn = turn;
         admittedAt = stage;
@@ -247,6 +266,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
             LOG.warn("session {}: turn {} could not be published: {}", sessionId, turn.turnId(), error.toString());
             synchronized (this) {
                 if (turn.equals(currentTurn)) {
+                    services.metrics().turn(SessionMetrics.TurnOutcome.ERROR);
                     apologise();
                 }
             }
@@ -267,6 +287,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         pacer.abort();
         releaseAdmission();
         currentTurn = null;
+        services.metrics().turn(SessionMetrics.TurnOutcome.ABORTED);
         services.publisher().cancel(turn);
     }
 
@@ -292,7 +313,14 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
                     releaseAdmission();
                     pacer.accept(turn.turnId(), new TurnPiece.SentenceText(0, "", true));
                 }
-                case MessageTypes.TURN_TIMED_OUT, MessageTypes.TURN_FAILED -> apologise();
+                case MessageTypes.TURN_TIMED_OUT -> {
+                    services.metrics().turn(SessionMetrics.TurnOutcome.TIMEOUT);
+                    apologise();
+                }
+                case MessageTypes.TURN_FAILED -> {
+                    services.metrics().turn(SessionMetrics.TurnOutcome.ERROR);
+                    apologise();
+                }
                 default -> LOG.debug("session {}: downlink type {} not handled here", sessionId, record.type());
             }
         } catch (EnvelopeException e) {
@@ -332,12 +360,46 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
 
     @Override
     public void sendAudio(byte[] packet) {
+        services.metrics().framesOut.increment();
         downlinkTimestamp += 60;
         transport.sendBinary(framing.encodeAudio(packet, downlinkTimestamp));
     }
 
     boolean helloDone() {
         return helloDone;
+    }
+
+    /**
+     * Closes the session if it has overstayed: no hello within {@code server.connection_timeout}, no
+     * voice (nor a turn) for {@code server.close_no_voice_seconds}, or nothing received for
+     * {@code server.close_idle_seconds}. Called periodically with the current time; returns whether
+     * the session was closed.
+     */
+    public synchronized boolean closeIfIdle(long now) {
+        if (closing) {
+            return true;
+        }
+        SessionLimits limits = services.limits();
+        SessionMetrics.CloseReason reason = null;
+        String message = null;
+        if (!helloDone && now - connectedAt >= limits.helloTimeout().toMillis()) {
+            reason = SessionMetrics.CloseReason.NO_HELLO;
+            message = "no hello within " + limits.helloTimeout().toSeconds() + " s";
+        } else if (now - lastReceived >= limits.closeIdle().toMillis()) {
+            reason = SessionMetrics.CloseReason.IDLE;
+            message = "nothing received for " + limits.closeIdle().toSeconds() + " s";
+        } else if (currentTurn == null && now - lastVoice >= limits.closeNoVoice().toMillis()) {
+            reason = SessionMetrics.CloseReason.NO_VOICE;
+            message = "goodbye: no voice for " + limits.closeNoVoice().toSeconds() + " s";
+        }
+        if (reason == null) {
+            return false;
+        }
+        closing = true;
+        services.metrics().closed(reason);
+        LOG.info("session {} of {}: closing, {}", sessionId, deviceId, message);
+        transport.close(NORMAL_CLOSURE, message);
+        return true;
     }
 
     @Override

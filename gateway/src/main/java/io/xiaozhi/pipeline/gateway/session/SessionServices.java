@@ -23,5 +23,7 @@ public record SessionServices(
         DownlinkMetrics downlinkMetrics,
         MeterRegistry meters,
         LongSupplier clock,
-        List<String> wakeWords) {
+        List<String> wakeWords,
+        SessionLimits limits,
+        SessionMetrics metrics) {
 }

@@ -41,8 +41,11 @@ class DeviceSessionTest {
 
         @Override
         public void close(int code, String reason) {
+            closes.add(code + " " + reason);
         }
     };
+    private final List<String> closes = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000);
 
     private DeviceSession session(int protocolVersion, int capacity) {
         return new DeviceSession("s-1", "aa:bb:cc:dd:ee:ff", protocolVersion, transport, TestSessions.services(meters, producer, capacity));
@@ -145,6 +148,57 @@ class DeviceSessionTest {
         session.onBinary(frame.array());
         assertThat(lastText().path("type").asText()).isEqualTo("hello");
         assertThat(lastText().path("audio_params").path("sample_rate").asInt()).isEqualTo(24000);
+    }
+
+    private DeviceSession onClock() {
+        return new DeviceSession("s-9", "aa:bb:cc:dd:ee:09", 1, transport, TestSessions.services(meters, producer, 4, now::get));
+    }
+
+    @Test
+    void aDeviceThatNeverSaysHelloIsClosedAfterTheConnectionTimeout() {
+        DeviceSession session = onClock();
+        now.addAndGet(29_999);
+        assertThat(session.closeIfIdle(now.get())).isFalse();
+        now.addAndGet(1);
+        assertThat(session.closeIfIdle(now.get())).isTrue();
+        assertThat(closes).containsExactly("1000 no hello within 30 s");
+    }
+
+    @Test
+    void noVoiceForTwoMinutesSaysGoodbyeButTrafficAloneDoesNotCount() {
+        DeviceSession session = onClock();
+        session.onText("{\"type\":\"hello\"}");
+        for (int i = 0; i < 11; i++) {
+            now.addAndGet(10_000);
+            session.onText("{\"type\":\"ping\"}");
+            assertThat(session.closeIfIdle(now.get())).isFalse();
+        }
+        now.addAndGet(10_000);
+        session.onText("{\"type\":\"ping\"}");
+        assertThat(session.closeIfIdle(now.get())).isTrue();
+        assertThat(closes).containsExactly("1000 goodbye: no voice for 120 s");
+        assertThat(meters.get("xiaozhi.gateway.sessions.closed").tag("reason", "no_voice").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aTurnKeepsTheSessionAliveUntilItEnds() {
+        DeviceSession session = onClock();
+        session.onText("{\"type\":\"hello\"}");
+        now.addAndGet(100_000);
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"tell me a long story\"}");
+        now.addAndGet(119_000);
+        session.onText("{\"type\":\"ping\"}");
+        assertThat(session.closeIfIdle(now.get())).as("a turn is in progress").isFalse();
+    }
+
+    @Test
+    void nothingReceivedForThreeMinutesClosesEvenDuringATurn() {
+        DeviceSession session = onClock();
+        session.onText("{\"type\":\"hello\"}");
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"hi\"}");
+        now.addAndGet(180_000);
+        assertThat(session.closeIfIdle(now.get())).isTrue();
+        assertThat(closes).containsExactly("1000 nothing received for 180 s");
     }
 
     @Test

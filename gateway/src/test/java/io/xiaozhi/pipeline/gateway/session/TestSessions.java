@@ -13,6 +13,7 @@ import io.xiaozhi.pipeline.gateway.pipeline.UtterancePublisher;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -29,6 +30,11 @@ public final class TestSessions {
 
     /** Services publishing to {@code producer} (topics "asr", "llm", "control", "downlink"); stages admit {@code capacity} turns. */
     public static SessionServices services(MeterRegistry meters, MockProducer<String, byte[]> producer, int capacity) {
+        return services(meters, producer, capacity, System::currentTimeMillis);
+    }
+
+    /** The same, on the given clock (epoch milliseconds). */
+    public static SessionServices services(MeterRegistry meters, MockProducer<String, byte[]> producer, int capacity, LongSupplier clock) {
         PerformanceConfig.StageLimits limits = new PerformanceConfig.StageLimits(1, capacity - 1, 10, 1);
         return new SessionServices(
                 new UtterancePublisher(producer, new PipelineTopics("asr", "llm", "control", "downlink"), Duration.ofSeconds(30)),
@@ -40,7 +46,9 @@ public final class TestSessions {
                 PacingSettings.DEFAULTS,
                 new DownlinkMetrics(meters),
                 meters,
-                System::currentTimeMillis,
-                List.of("你好小智"));
+                clock,
+                List.of("你好小智"),
+                new SessionLimits(Duration.ofSeconds(30), Duration.ofSeconds(120), Duration.ofSeconds(180)),
+                new SessionMetrics(meters));
     }
 }

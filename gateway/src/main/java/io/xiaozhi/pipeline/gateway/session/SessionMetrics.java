@@ -1,0 +1,49 @@
+package io.xiaozhi.pipeline.gateway.session;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** The device sessions' meters: frames in and out, hello latency, turns by outcome, closes by reason. */
+public final class SessionMetrics {
+
+    /** How a turn ended, as far as the gateway knows. */
+    public enum TurnOutcome { PUBLISHED, BUSY, TIMEOUT, ERROR, ABORTED }
+
+    /** Why the gateway closed a session itself. */
+    public enum CloseReason { NO_HELLO, NO_VOICE, IDLE }
+
+    final Counter framesIn;
+    final Counter framesOut;
+    final Counter textIn;
+    final Timer hello;
+    private final Map<TurnOutcome, Counter> turns = new EnumMap<>(TurnOutcome.class);
+    private final Map<CloseReason, Counter> closes = new EnumMap<>(CloseReason.class);
+
+    public SessionMetrics(MeterRegistry registry) {
+        framesIn = Counter.builder("xiaozhi.gateway.frames.in").description("binary frames received from devices").register(registry);
+        framesOut = Counter.builder("xiaozhi.gateway.frames.out").description("audio frames sent to devices").register(registry);
+        textIn = Counter.builder("xiaozhi.gateway.messages.in").description("text messages received from devices").register(registry);
+        hello = Timer.builder("xiaozhi.gateway.hello").description("from connection to the device's hello")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        for (TurnOutcome outcome : TurnOutcome.values()) {
+            turns.put(outcome, Counter.builder("xiaozhi.gateway.turns").tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+                    .description("turns by outcome").register(registry));
+        }
+        for (CloseReason reason : CloseReason.values()) {
+            closes.put(reason, Counter.builder("xiaozhi.gateway.sessions.closed").tag("reason", reason.name().toLowerCase(Locale.ROOT))
+                    .description("sessions the gateway closed itself").register(registry));
+        }
+    }
+
+    void turn(TurnOutcome outcome) {
+        turns.get(outcome).increment();
+    }
+
+    void closed(CloseReason reason) {
+        closes.get(reason).increment();
+    }
+}
