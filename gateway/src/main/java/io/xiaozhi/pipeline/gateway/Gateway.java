@@ -6,6 +6,8 @@ import io.xiaozhi.pipeline.common.config.Settings;
 import io.xiaozhi.pipeline.common.kafka.KafkaClients;
 import io.xiaozhi.pipeline.common.kafka.TopicProvisioner;
 import io.xiaozhi.pipeline.common.kafka.Topics;
+import io.xiaozhi.pipeline.common.storage.KeyValueStore;
+import io.xiaozhi.pipeline.common.storage.KeyValueStores;
 import io.xiaozhi.pipeline.gateway.audio.EnergyVad;
 import io.xiaozhi.pipeline.gateway.audio.SileroModel;
 import io.xiaozhi.pipeline.gateway.audio.UtteranceSettings;
@@ -14,6 +16,7 @@ import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
 import io.xiaozhi.pipeline.gateway.downlink.DownlinkMetrics;
 import io.xiaozhi.pipeline.gateway.downlink.ExecutorDownlinkScheduler;
 import io.xiaozhi.pipeline.gateway.downlink.PacingSettings;
+import io.xiaozhi.pipeline.gateway.mcp.DeviceToolStore;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
 import io.xiaozhi.pipeline.gateway.pipeline.Admission;
 import io.xiaozhi.pipeline.gateway.pipeline.DownlinkListener;
@@ -43,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** How long a session's device tools stay readable without being refreshed. */
+    private static final Duration TOOLS_TTL = Duration.ofHours(1);
 
     private final GatewayServer server;
     private final DownlinkListener downlink;
@@ -51,9 +56,12 @@ public final class Gateway implements AutoCloseable {
     private final SileroModel silero;
     private final KafkaClients clients;
     private final String downlinkTopic;
+    private final KeyValueStore keyValues;
 
     private Gateway(GatewayServer server, DownlinkListener downlink, KafkaProducer<String, byte[]> producer,
-                    ScheduledExecutorService pacing, SileroModel silero, KafkaClients clients, String downlinkTopic) {
+                    ScheduledExecutorService pacing, SileroModel silero, KafkaClients clients, String downlinkTopic,
+                    KeyValueStore keyValues) {
+        this.keyValues = keyValues;
         this.server = server;
         this.downlink = downlink;
         this.producer = producer;
@@ -81,6 +89,7 @@ public final class Gateway implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        KeyValueStore keyValues = KeyValueStores.create(settings);
         ServiceConfig.Vad vad = config.vad();
         SileroModel silero = vad.kind() == ServiceConfig.VadKind.SILERO ? SileroModel.load() : null;
         Supplier<Vad> vads = silero != null ? silero::newVad : () -> new EnergyVad(vad.energyThresholdDbfs());
@@ -96,7 +105,8 @@ public final class Gateway implements AutoCloseable {
                 System::currentTimeMillis,
                 config.server().wakeWords(),
                 SessionLimits.of(settings.performance().server()),
-                new SessionMetrics(meters));
+                new SessionMetrics(meters),
+                new DeviceToolStore(keyValues, TOOLS_TTL));
         GatewayServer server = new GatewayServer(settings, tokens, ota, services, meters);
         DownlinkListener downlink = new DownlinkListener(clients, pipelineTopics.downlink(), server::deliver, meters).start();
         if (!downlink.awaitReady(Duration.ofSeconds(30))) {
@@ -105,7 +115,7 @@ public final class Gateway implements AutoCloseable {
         server.start(port, httpPort);
         pacing.scheduleAtFixedRate(() -> server.sweepIdle(System.currentTimeMillis()), 1, 1, TimeUnit.SECONDS);
         LOG.info("gateway {} ready: answers on {}", gatewayId, pipelineTopics.downlink());
-        return new Gateway(server, downlink, producer, pacing, silero, clients, pipelineTopics.downlink());
+        return new Gateway(server, downlink, producer, pacing, silero, clients, pipelineTopics.downlink(), keyValues);
     }
 
     public GatewayServer server() {
@@ -132,6 +142,7 @@ public final class Gateway implements AutoCloseable {
         downlink.close();
         producer.close(Duration.ofSeconds(5));
         pacing.shutdownNow();
+        keyValues.close();
         if (silero != null) {
             silero.close();
         }

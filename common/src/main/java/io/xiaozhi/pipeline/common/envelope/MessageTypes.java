@@ -22,8 +22,13 @@ public final class MessageTypes {
     public static final String TURN_TIMED_OUT = "turn.timeout";
     /** Downlink: a stage gave up on the turn (payload: {@code <stage>: <reason>}). */
     public static final String TURN_FAILED = "turn.error";
-    /** Downlink: a device tool call to forward (payload: the JSON-RPC request). */
+    /** Downlink: a device tool call to forward (payload: JSON {@code {"call_id", "name", "arguments"}}, name as the device spells it). */
     public static final String TOOL_CALL = "mcp.call";
+    /**
+     * LLM request: a device tool's answer, continuing a turn (payload: JSON
+     * {@code {"call_id", "name", "result", "is_error"}}); any llm-worker can pick it up.
+     */
+    public static final String TOOL_RESULT = "mcp.result";
     /** Control: cancel a turn (the device aborted). */
     public static final String CANCEL = "turn.cancel";
 

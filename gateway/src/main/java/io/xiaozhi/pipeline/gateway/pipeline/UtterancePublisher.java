@@ -4,6 +4,7 @@ import io.xiaozhi.pipeline.common.envelope.AudioFrames;
 import io.xiaozhi.pipeline.common.envelope.Envelope;
 import io.xiaozhi.pipeline.common.envelope.EnvelopeHeaders;
 import io.xiaozhi.pipeline.common.envelope.HeaderValues;
+import io.xiaozhi.pipeline.common.envelope.MessageTypes;
 import io.xiaozhi.pipeline.common.runtime.ControlMessages;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,6 +38,13 @@ public final class UtterancePublisher {
 
     public CompletableFuture<RecordMetadata> text(Turn turn, String text, long endOfSpeechEpochMs) {
         return send(request(topics.llmRequests(), turn, text.getBytes(StandardCharsets.UTF_8), endOfSpeechEpochMs));
+    }
+
+    /** A device tool's answer, continuing {@code turn} at the LLM stage ({@code xz.type = mcp.result}). */
+    public CompletableFuture<RecordMetadata> toolResult(Turn turn, String resultJson, long nowEpochMs) {
+        ProducerRecord<String, byte[]> record = request(topics.llmRequests(), turn, resultJson.getBytes(StandardCharsets.UTF_8), nowEpochMs);
+        HeaderValues.putText(record.headers(), EnvelopeHeaders.TYPE, MessageTypes.TOOL_RESULT);
+        return send(record);
     }
 
     public CompletableFuture<RecordMetadata> cancel(Turn turn) {

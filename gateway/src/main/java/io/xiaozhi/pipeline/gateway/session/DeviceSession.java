@@ -4,6 +4,9 @@ import io.xiaozhi.pipeline.common.Stage;
 import io.xiaozhi.pipeline.common.envelope.AudioFrames;
 import io.xiaozhi.pipeline.common.envelope.EnvelopeException;
 import io.xiaozhi.pipeline.common.envelope.MessageTypes;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.xiaozhi.pipeline.gateway.audio.DecodeResult;
 import io.xiaozhi.pipeline.gateway.audio.OpusDecoding;
 import io.xiaozhi.pipeline.gateway.audio.UtteranceDetector;
@@ -13,6 +16,7 @@ import io.xiaozhi.pipeline.gateway.downlink.DeviceSink;
 import io.xiaozhi.pipeline.gateway.downlink.DownlinkMessages;
 import io.xiaozhi.pipeline.gateway.downlink.DownlinkPacer;
 import io.xiaozhi.pipeline.gateway.downlink.TurnPiece;
+import io.xiaozhi.pipeline.gateway.mcp.DeviceTools;
 import io.xiaozhi.pipeline.gateway.pipeline.DownlinkRecord;
 import io.xiaozhi.pipeline.gateway.pipeline.Turn;
 import io.xiaozhi.pipeline.gateway.protocol.AudioParams;
@@ -25,6 +29,7 @@ import io.xiaozhi.pipeline.gateway.protocol.DeviceMessageParser;
 import io.xiaozhi.pipeline.gateway.protocol.Emotion;
 import io.xiaozhi.pipeline.gateway.protocol.Emotions;
 import io.xiaozhi.pipeline.gateway.protocol.ListenMode;
+import io.xiaozhi.pipeline.gateway.protocol.McpResponses;
 import io.xiaozhi.pipeline.gateway.protocol.ParseResult;
 import io.xiaozhi.pipeline.gateway.protocol.ServerMessages;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +52,7 @@ import org.slf4j.LoggerFactory;
 public final class DeviceSession implements DeviceSink, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceSession.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** An utterance is cut at this length (one minute of 60 ms packets) so memory stays bounded. */
     static final int MAX_UTTERANCE_PACKETS = 1000;
     static final String BUSY_MESSAGE = "The server is busy right now. Please try again in a moment.";
@@ -86,6 +93,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     private long lastReceived;
     private long lastVoice;
     private boolean closing;
+    private DeviceTools deviceTools;
     private final String ttsStartJson;
 
     public DeviceSession(String sessionId, String deviceId, int protocolVersion, Transport transport, SessionServices services) {
@@ -126,10 +134,14 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
             abort();
         } else if (message instanceof DeviceMessage.Ping) {
             transport.sendText(ServerMessages.pong(services.clock().getAsLong()));
+        } else if (message instanceof DeviceMessage.Mcp mcp) {
+            if (deviceTools == null || !deviceTools.onPayload(mcp.payload())) {
+                LOG.debug("session {}: an MCP message nothing waits for", sessionId);
+            }
         } else if (message instanceof DeviceMessage.Unknown unknown) {
             badInput.record(BadInputReason.UNKNOWN_MESSAGE_TYPE, unknown.type());
         } else {
-            // mcp answers and legacy iot reports: nothing is waiting for them yet
+            // legacy iot reports: nothing uses them
             LOG.debug("session {}: {} message noted", sessionId, message.getClass().getSimpleName());
         }
     }
@@ -152,8 +164,13 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         if (!helloDone) {
             services.metrics().hello.record(java.time.Duration.ofMillis(Math.max(0, services.clock().getAsLong() - connectedAt)));
         }
+        boolean first = !helloDone;
         helloDone = true;
         transport.sendText(ServerMessages.hello(sessionId, AudioParams.SERVER_DEFAULT));
+        if (first && hello.features().mcp()) {
+            deviceTools = new DeviceTools(sessionId, transport::sendText, services.tools(), services.limits().toolCallTimeout());
+            deviceTools.initialize(null, null);
+        }
     }
 
     private void listen(DeviceMessage.Listen listen) {
@@ -313,6 +330,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
                     releaseAdmission();
                     pacer.accept(turn.turnId(), new TurnPiece.SentenceText(0, "", true));
                 }
+                case MessageTypes.TOOL_CALL -> callTool(turn, record);
                 case MessageTypes.TURN_TIMED_OUT -> {
                     services.metrics().turn(SessionMetrics.TurnOutcome.TIMEOUT);
                     apologise();
@@ -326,6 +344,31 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         } catch (EnvelopeException e) {
             LOG.warn("session {}: dropping a {} record: {}", sessionId, record.type(), e.getMessage());
         }
+    }
+
+    /** Forwards a tool call to the device and publishes its answer (or the failure) as the turn's continuation. */
+    private void callTool(Turn turn, DownlinkRecord record) {
+        JsonNode request;
+        try {
+            request = JSON.readTree(record.payload());
+        } catch (java.io.IOException e) {
+            LOG.warn("session {}: an unreadable tool call: {}", sessionId, e.getMessage());
+            return;
+        }
+        String callId = request.path("call_id").asText("");
+        String name = request.path("name").asText("");
+        CompletableFuture<McpResponses.ToolCallResult> answer = deviceTools == null || name.isEmpty()
+                ? CompletableFuture.completedFuture(new McpResponses.ToolCallResult(
+                        deviceTools == null ? "this device offers no tools" : "the tool call names no tool", true))
+                : deviceTools.call(name, request.path("arguments").isObject() ? request.path("arguments") : null);
+        answer.thenAccept(result -> {
+            ObjectNode continuation = JSON.createObjectNode();
+            continuation.put("call_id", callId);
+            continuation.put("name", name);
+            continuation.put("result", result.text());
+            continuation.put("is_error", result.isError());
+            services.publisher().toolResult(turn, continuation.toString(), services.clock().getAsLong());
+        });
     }
 
     /** Errors and timeouts become a short apology and {@code tts stop}, never silence. */
@@ -406,6 +449,9 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     public synchronized void close() {
         abortTurn();
         vad.close();
+        if (deviceTools != null) {
+            services.tools().forget(sessionId);
+        }
     }
 
     /** The pacer's messages. */

@@ -1,6 +1,7 @@
 package io.xiaozhi.pipeline.gateway.session;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.xiaozhi.pipeline.gateway.mcp.DeviceToolStore;
 import io.xiaozhi.pipeline.gateway.audio.UtteranceSettings;
 import io.xiaozhi.pipeline.gateway.audio.Vad;
 import io.xiaozhi.pipeline.gateway.downlink.DownlinkMetrics;
@@ -25,5 +26,6 @@ public record SessionServices(
         LongSupplier clock,
         List<String> wakeWords,
         SessionLimits limits,
-        SessionMetrics metrics) {
+        SessionMetrics metrics,
+        DeviceToolStore tools) {
 }

@@ -201,6 +201,79 @@ class DeviceSessionTest {
         assertThat(closes).containsExactly("1000 nothing received for 180 s");
     }
 
+    private JsonNode lastMcp() throws Exception {
+        JsonNode message = lastText();
+        assertThat(message.path("type").asText()).isEqualTo("mcp");
+        return message.path("payload");
+    }
+
+    private static String result(long id, String result) {
+        return "{\"session_id\":\"s-1\",\"type\":\"mcp\",\"payload\":{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}}";
+    }
+
+    @Test
+    void mcpInitializesListsToolsPageByPageAndForwardsToolCalls() throws Exception {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"hello\",\"features\":{\"mcp\":true}}");
+        JsonNode initialize = lastMcp();
+        assertThat(initialize.path("method").asText()).isEqualTo("initialize");
+        assertThat(initialize.path("params").path("protocolVersion").asText()).isEqualTo("2024-11-05");
+
+        session.onText(result(initialize.path("id").asLong(),
+                "{\"protocolVersion\":\"2024-11-05\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"board\",\"version\":\"1.0\"}}"));
+        JsonNode list1 = lastMcp();
+        assertThat(list1.path("method").asText()).isEqualTo("tools/list");
+        session.onText(result(list1.path("id").asLong(), "{\"tools\":[{\"name\":\"self.audio_speaker.set_volume\",\"description\":\"Set volume\","
+                + "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"volume\":{\"type\":\"integer\"}}}}],\"nextCursor\":\"p2\"}"));
+        JsonNode list2 = lastMcp();
+        assertThat(list2.path("params").path("cursor").asText()).isEqualTo("p2");
+        session.onText(result(list2.path("id").asLong(), "{\"tools\":[{\"name\":\"self.screen.set_brightness\",\"description\":\"Brightness\","
+                + "\"inputSchema\":{\"type\":\"object\"}}]}"));
+        JsonNode stored = json.readTree(TestSessions.STORE.get("mcp:tools:s-1").orElseThrow());
+        assertThat(stored).hasSize(2);
+        assertThat(stored.get(0).path("name").asText()).isEqualTo("self.audio_speaker.set_volume");
+        assertThat(stored.get(0).path("llm_name").asText()).doesNotContain(".");
+
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"louder please\"}");
+        String turn = new String(published("llm").get(0).headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8);
+        session.onDownlink(new DownlinkRecord(MessageTypes.TOOL_CALL, "s-1", turn, -1, -1, false, false, "",
+                "{\"call_id\":\"c-1\",\"name\":\"self.audio_speaker.set_volume\",\"arguments\":{\"volume\":80}}".getBytes(StandardCharsets.UTF_8)));
+        JsonNode call = lastMcp();
+        assertThat(call.path("method").asText()).isEqualTo("tools/call");
+        assertThat(call.path("params").path("arguments").path("volume").asInt()).isEqualTo(80);
+        session.onText(result(call.path("id").asLong(), "{\"content\":[{\"type\":\"text\",\"text\":\"true\"}],\"isError\":false}"));
+
+        List<ProducerRecord<String, byte[]>> llm = published("llm");
+        assertThat(llm).hasSize(2);
+        ProducerRecord<String, byte[]> continuation = llm.get(1);
+        assertThat(new String(continuation.headers().lastHeader("xz.type").value(), StandardCharsets.UTF_8)).isEqualTo(MessageTypes.TOOL_RESULT);
+        assertThat(new String(continuation.headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8)).isEqualTo(turn);
+        JsonNode answer = json.readTree(continuation.value());
+        assertThat(answer.path("call_id").asText()).isEqualTo("c-1");
+        assertThat(answer.path("result").asText()).isEqualTo("true");
+        assertThat(answer.path("is_error").asBoolean()).isFalse();
+
+        session.close();
+        assertThat(TestSessions.STORE.get("mcp:tools:s-1")).as("forgotten when the session ends").isEmpty();
+    }
+
+    @Test
+    void aToolCallTheDeviceNeverAnswersEndsInAnErrorResult() throws Exception {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"hello\",\"features\":{\"mcp\":true}}");
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"dim the screen\"}");
+        String turn = new String(published("llm").get(0).headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8);
+        session.onDownlink(new DownlinkRecord(MessageTypes.TOOL_CALL, "s-1", turn, -1, -1, false, false, "",
+                "{\"call_id\":\"c-2\",\"name\":\"self.screen.set_brightness\",\"arguments\":{}}".getBytes(StandardCharsets.UTF_8)));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (published("llm").size() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        JsonNode answer = json.readTree(published("llm").get(1).value());
+        assertThat(answer.path("is_error").asBoolean()).isTrue();
+        assertThat(answer.path("result").asText()).isEqualTo("the device did not answer within 2 s");
+    }
+
     @Test
     void pingIsAnswered() throws Exception {
         DeviceSession session = session(1, 4);

@@ -2,7 +2,9 @@ package io.xiaozhi.pipeline.gateway.session;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.xiaozhi.pipeline.common.config.PerformanceConfig;
+import io.xiaozhi.pipeline.common.storage.InMemoryKeyValueStore;
 import io.xiaozhi.pipeline.gateway.audio.EnergyVad;
+import io.xiaozhi.pipeline.gateway.mcp.DeviceToolStore;
 import io.xiaozhi.pipeline.gateway.audio.UtteranceSettings;
 import io.xiaozhi.pipeline.gateway.downlink.DownlinkMetrics;
 import io.xiaozhi.pipeline.gateway.downlink.ExecutorDownlinkScheduler;
@@ -20,6 +22,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Session services for tests that do not look at the pipeline: publishing goes to a mock producer. */
 public final class TestSessions {
+
+    /** The key-value store the test sessions keep device tools in. */
+    public static final InMemoryKeyValueStore STORE = new InMemoryKeyValueStore("test:");
 
     private TestSessions() {
     }
@@ -48,7 +53,8 @@ public final class TestSessions {
                 meters,
                 clock,
                 List.of("你好小智"),
-                new SessionLimits(Duration.ofSeconds(30), Duration.ofSeconds(120), Duration.ofSeconds(180)),
-                new SessionMetrics(meters));
+                new SessionLimits(Duration.ofSeconds(30), Duration.ofSeconds(120), Duration.ofSeconds(180), Duration.ofSeconds(2)),
+                new SessionMetrics(meters),
+                new DeviceToolStore(STORE, Duration.ofHours(1)));
     }
 }
