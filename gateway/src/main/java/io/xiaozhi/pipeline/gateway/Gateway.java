@@ -25,6 +25,7 @@ import io.xiaozhi.pipeline.gateway.pipeline.UtterancePublisher;
 import io.xiaozhi.pipeline.gateway.server.GatewayServer;
 import io.xiaozhi.pipeline.gateway.session.SessionLimits;
 import io.xiaozhi.pipeline.gateway.session.SessionMetrics;
+import io.xiaozhi.pipeline.gateway.session.SessionRegistry;
 import io.xiaozhi.pipeline.gateway.session.SessionServices;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -106,7 +107,8 @@ public final class Gateway implements AutoCloseable {
                 config.server().wakeWords(),
                 SessionLimits.of(settings.performance().server()),
                 new SessionMetrics(meters),
-                new DeviceToolStore(keyValues, TOOLS_TTL));
+                new DeviceToolStore(keyValues, TOOLS_TTL),
+                new SessionRegistry(keyValues, gatewayId, Duration.ofSeconds(settings.performance().server().closeIdleSeconds() * 2L)));
         GatewayServer server = new GatewayServer(settings, tokens, ota, services, meters);
         DownlinkListener downlink = new DownlinkListener(clients, pipelineTopics.downlink(), server::deliver, meters).start();
         if (!downlink.awaitReady(Duration.ofSeconds(30))) {

@@ -116,6 +116,7 @@ public final class GatewayServer implements AutoCloseable {
             DeviceSession session = new DeviceSession(connection.sessionId(), handshake.deviceId(), handshake.protocolVersion(),
                     new SocketTransport(ctx), services);
             sessions.put(connection.sessionId(), session);
+            registerQuietly(() -> services.registry().connected(handshake.deviceId(), connection.sessionId()));
             ctx.attribute(DeviceSession.class.getName(), session);
         });
         ws.onMessage(ctx -> {
@@ -137,12 +138,22 @@ public final class GatewayServer implements AutoCloseable {
             DeviceConnection connection = ctx.attribute(DeviceConnection.class.getName());
             if (connection != null) {
                 limiter.closed(connection.handshake().deviceId(), connection);
+                registerQuietly(() -> services.registry().disconnected(connection.handshake().deviceId(), connection.sessionId()));
                 DeviceSession session = sessions.remove(connection.sessionId());
                 if (session != null) {
                     session.close();
                 }
             }
         });
+    }
+
+    /** The session registry is shared bookkeeping: its failure is logged, never a reason to drop a device. */
+    private static void registerQuietly(Runnable update) {
+        try {
+            update.run();
+        } catch (RuntimeException e) {
+            LOG.warn("session registry update failed: {}", e.toString());
+        }
     }
 
     /** Closes sessions that have overstayed (see {@link DeviceSession#closeIfIdle}); run every second. */

@@ -205,7 +205,10 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
             return;
         }
         short[] pcm = ((DecodeResult.Samples) result).samples();
-        for (float probability : vad.feed(pcm, 0, pcm.length)) {
+        long vadStart = System.nanoTime();
+        float[] probabilities = vad.feed(pcm, 0, pcm.length);
+        services.metrics().vad.record(System.nanoTime() - vadStart, java.util.concurrent.TimeUnit.NANOSECONDS);
+        for (float probability : probabilities) {
             Optional<UtteranceEvent> event = detector.accept(probability);
             streamMillis += services.utterances().windowMillis();
             if (event.isEmpty()) {

@@ -20,6 +20,7 @@ public final class SessionMetrics {
     final Counter framesOut;
     final Counter textIn;
     final Timer hello;
+    final Timer vad;
     private final Map<TurnOutcome, Counter> turns = new EnumMap<>(TurnOutcome.class);
     private final Map<CloseReason, Counter> closes = new EnumMap<>(CloseReason.class);
 
@@ -28,6 +29,8 @@ public final class SessionMetrics {
         framesOut = Counter.builder("xiaozhi.gateway.frames.out").description("audio frames sent to devices").register(registry);
         textIn = Counter.builder("xiaozhi.gateway.messages.in").description("text messages received from devices").register(registry);
         hello = Timer.builder("xiaozhi.gateway.hello").description("from connection to the device's hello")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        vad = Timer.builder("xiaozhi.gateway.vad").description("VAD time per uplink packet (decode excluded)")
                 .publishPercentiles(0.5, 0.99).register(registry);
         for (TurnOutcome outcome : TurnOutcome.values()) {
             turns.put(outcome, Counter.builder("xiaozhi.gateway.turns").tag("outcome", outcome.name().toLowerCase(Locale.ROOT))

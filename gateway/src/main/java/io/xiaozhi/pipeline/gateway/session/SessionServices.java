@@ -27,5 +27,6 @@ public record SessionServices(
         List<String> wakeWords,
         SessionLimits limits,
         SessionMetrics metrics,
-        DeviceToolStore tools) {
+        DeviceToolStore tools,
+        SessionRegistry registry) {
 }

@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -208,6 +209,11 @@ class GatewayServerTest {
         assertThat(first.awaitClose()).isEqualTo(ConnectionLimiter.CLOSE_REPLACED);
         assertThat(second.stillOpen()).isTrue();
         awaitOpen(1);
+        assertThat(new io.xiaozhi.pipeline.gateway.session.SessionRegistry(TestSessions.STORE, "gw-test", Duration.ofMinutes(1))
+                .locate("aa:bb:cc:dd:ee:ff")).as("the registry points at the newer session").hasValueSatisfying(l -> {
+                    assertThat(l.gatewayId()).isEqualTo("gw-test");
+                    assertThat(l.sessionId()).isNotEmpty();
+                });
     }
 
     @Test

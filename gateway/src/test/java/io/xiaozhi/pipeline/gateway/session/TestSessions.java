@@ -55,6 +55,7 @@ public final class TestSessions {
                 List.of("你好小智"),
                 new SessionLimits(Duration.ofSeconds(30), Duration.ofSeconds(120), Duration.ofSeconds(180), Duration.ofSeconds(2)),
                 new SessionMetrics(meters),
-                new DeviceToolStore(STORE, Duration.ofHours(1)));
+                new DeviceToolStore(STORE, Duration.ofHours(1)),
+                new SessionRegistry(STORE, "gw-test", Duration.ofMinutes(6)));
     }
 }
