@@ -17,6 +17,7 @@ import io.xiaozhi.pipeline.gateway.downlink.DownlinkMetrics;
 import io.xiaozhi.pipeline.gateway.downlink.ExecutorDownlinkScheduler;
 import io.xiaozhi.pipeline.gateway.downlink.PacingSettings;
 import io.xiaozhi.pipeline.gateway.mcp.DeviceToolStore;
+import io.xiaozhi.pipeline.gateway.ota.AdminBinding;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
 import io.xiaozhi.pipeline.gateway.pipeline.Admission;
 import io.xiaozhi.pipeline.gateway.pipeline.DownlinkListener;
@@ -72,14 +73,15 @@ public final class Gateway implements AutoCloseable {
         this.downlinkTopic = downlinkTopic;
     }
 
-    public static Gateway start(Settings settings, DeviceTokens tokens, OtaResponder ota, MeterRegistry meters, int port, int httpPort)
+    public static Gateway start(Settings settings, DeviceTokens tokens, OtaResponder ota, AdminBinding admin, MeterRegistry meters,
+                                int port, int httpPort)
             throws InterruptedException {
         ServiceConfig config = settings.config();
         KafkaClients clients = new KafkaClients(config.kafka(), "gateway");
         String gatewayId = gatewayId(config.server());
         Topics topics = new Topics(config.kafka());
-        try (Admin admin = clients.admin()) {
-            TopicProvisioner provisioner = new TopicProvisioner(admin, Duration.ofSeconds(30));
+        try (Admin kafkaAdmin = clients.admin()) {
+            TopicProvisioner provisioner = new TopicProvisioner(kafkaAdmin, Duration.ofSeconds(30));
             provisioner.ensure(topics.pipelineTopics());
             provisioner.ensure(List.of(topics.downlinkTopic(gatewayId)));
         }
@@ -109,7 +111,7 @@ public final class Gateway implements AutoCloseable {
                 new SessionMetrics(meters),
                 new DeviceToolStore(keyValues, TOOLS_TTL),
                 new SessionRegistry(keyValues, gatewayId, Duration.ofSeconds(settings.performance().server().closeIdleSeconds() * 2L)));
-        GatewayServer server = new GatewayServer(settings, tokens, ota, services, meters);
+        GatewayServer server = new GatewayServer(settings, tokens, ota, admin, services, meters);
         DownlinkListener downlink = new DownlinkListener(clients, pipelineTopics.downlink(), server::deliver, meters).start();
         if (!downlink.awaitReady(Duration.ofSeconds(30))) {
             LOG.warn("the downlink topic {} is not readable yet", pipelineTopics.downlink());

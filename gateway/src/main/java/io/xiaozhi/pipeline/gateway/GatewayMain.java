@@ -8,6 +8,7 @@ import io.xiaozhi.pipeline.common.config.Settings;
 import io.xiaozhi.pipeline.common.storage.DataSources;
 import io.xiaozhi.pipeline.common.storage.Migrations;
 import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
+import io.xiaozhi.pipeline.gateway.ota.AdminBinding;
 import io.xiaozhi.pipeline.gateway.ota.JdbcDeviceRegistry;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
 import java.time.Clock;
@@ -25,8 +26,10 @@ public final class GatewayMain {
         HikariDataSource database = DataSources.create("gateway", settings, meters);
         Migrations.migrate(database);
         DeviceTokens tokens = new DeviceTokens(settings.config().server().auth(), clock);
-        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, new JdbcDeviceRegistry(database, clock), clock, meters);
-        Gateway gateway = Gateway.start(settings, tokens, ota, meters, settings.config().server().port(),
+        JdbcDeviceRegistry devices = new JdbcDeviceRegistry(database, clock);
+        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, devices, clock, meters);
+        AdminBinding admin = new AdminBinding(settings.config().server().adminToken(), devices);
+        Gateway gateway = Gateway.start(settings, tokens, ota, admin, meters, settings.config().server().port(),
                 settings.config().server().httpPort());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();

@@ -18,6 +18,8 @@ import io.xiaozhi.pipeline.common.testing.KafkaTestBroker;
 import io.xiaozhi.pipeline.gateway.audio.OpusEncoding;
 import io.xiaozhi.pipeline.gateway.audio.TestAudio;
 import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
+import io.xiaozhi.pipeline.gateway.ota.AdminBinding;
+import io.xiaozhi.pipeline.gateway.ota.InMemoryDeviceRegistry;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -108,8 +110,9 @@ class GatewayTurnTest {
                 "XIAOZHI_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "XIAOZHI_SERVER_GATEWAY_ID", id));
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         DeviceTokens tokens = new DeviceTokens(settings.config().server().auth(), Clock.systemUTC());
-        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, c -> { }, Clock.systemUTC(), meters);
-        gateway = Gateway.start(settings, tokens, ota, meters, 0, 0);
+        InMemoryDeviceRegistry devices = new InMemoryDeviceRegistry();
+        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, devices, Clock.systemUTC(), meters);
+        gateway = Gateway.start(settings, tokens, ota, new AdminBinding("", devices), meters, 0, 0);
 
         Device device = new Device();
         device.socket = HttpClient.newHttpClient().newWebSocketBuilder().header("Device-Id", "aa:bb:cc:dd:ee:ff")

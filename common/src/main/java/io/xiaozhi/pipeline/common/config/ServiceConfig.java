@@ -18,7 +18,16 @@ public record ServiceConfig(Server server, Vad vad, Kafka kafka, Database databa
             String publicHttpUrl,
             String gatewayId,
             List<String> wakeWords,
+            boolean requireActivation,
+            @Secret String adminToken,
             Auth auth) implements ConfigChecks {
+
+        @Override
+        public String toString() {
+            return "Server[host=" + host + ", port=" + port + ", httpPort=" + httpPort + ", publicWebsocketUrl=" + publicWebsocketUrl
+                    + ", publicHttpUrl=" + publicHttpUrl + ", gatewayId=" + gatewayId + ", wakeWords=" + wakeWords
+                    + ", requireActivation=" + requireActivation + ", adminToken=" + hidden(adminToken) + ", auth=" + auth + "]";
+        }
 
         @Override
         public void check(Checker checker) {
@@ -29,6 +38,10 @@ public record ServiceConfig(Server server, Vad vad, Kafka kafka, Database databa
                     "public_http_url", publicHttpUrl, "must be empty or an http:// or https:// URL");
             checker.require(gatewayId.matches("[A-Za-z0-9._-]{0,100}"), "gateway_id", gatewayId,
                     "must be empty or up to 100 letters, digits, '.', '_' or '-' (it names a Kafka topic)");
+            checker.require(adminToken.isEmpty() || adminToken.length() >= 16, "admin_token", adminToken,
+                    "must be empty (no admin endpoints) or at least 16 characters");
+            checker.require(!requireActivation || !adminToken.isEmpty(), "require_activation", requireActivation,
+                    "needs admin_token: devices are bound with POST /xiaozhi/admin/bind");
         }
     }
 

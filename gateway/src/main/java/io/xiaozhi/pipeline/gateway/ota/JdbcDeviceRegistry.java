@@ -2,10 +2,13 @@ package io.xiaozhi.pipeline.gateway.ota;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLIntegrityConstraintViolationException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.util.Optional;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /** The {@code devices} table (see the Flyway migrations in common). */
@@ -44,6 +47,86 @@ public final class JdbcDeviceRegistry implements DeviceRegistry {
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot record device " + checkIn.deviceId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Activation activation(String deviceId) {
+        try (Connection connection = dataSource.getConnection()) {
+            return activation(connection, deviceId);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the activation of " + deviceId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Activation requireActivation(String deviceId, Supplier<String> newCode) {
+        try (Connection connection = dataSource.getConnection()) {
+            Activation current = activation(connection, deviceId);
+            for (int attempt = 0; !current.bound() && current.code().isEmpty() && attempt < 10; attempt++) {
+                String code = newCode.get();
+                if (codeTaken(connection, code)) {
+                    continue;
+                }
+                try (PreparedStatement issue = connection.prepareStatement(
+                        "UPDATE devices SET activation_code = ? WHERE id = ? AND bound_at IS NULL AND activation_code IS NULL")) {
+                    issue.setString(1, code);
+                    issue.setString(2, deviceId);
+                    issue.executeUpdate();
+                }
+                current = activation(connection, deviceId);
+            }
+            return current;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot issue an activation code to " + deviceId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> bind(String code) {
+        try (Connection connection = dataSource.getConnection()) {
+            String deviceId;
+            try (PreparedStatement find = connection.prepareStatement(
+                    "SELECT id FROM devices WHERE activation_code = ? AND bound_at IS NULL")) {
+                find.setString(1, code);
+                try (ResultSet row = find.executeQuery()) {
+                    if (!row.next()) {
+                        return Optional.empty();
+                    }
+                    deviceId = row.getString(1);
+                }
+            }
+            try (PreparedStatement bind = connection.prepareStatement(
+                    "UPDATE devices SET bound_at = ?, activation_code = NULL WHERE id = ? AND activation_code = ?")) {
+                bind.setTimestamp(1, Timestamp.from(clock.instant()));
+                bind.setString(2, deviceId);
+                bind.setString(3, code);
+                return bind.executeUpdate() == 1 ? Optional.of(deviceId) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot bind a device: " + e.getMessage(), e);
+        }
+    }
+
+    private static Activation activation(Connection connection, String deviceId) throws SQLException {
+        try (PreparedStatement read = connection.prepareStatement("SELECT bound_at, activation_code FROM devices WHERE id = ?")) {
+            read.setString(1, deviceId);
+            try (ResultSet row = read.executeQuery()) {
+                if (!row.next()) {
+                    return new Activation(false, "");
+                }
+                String code = row.getString(2);
+                return new Activation(row.getTimestamp(1) != null, code == null ? "" : code);
+            }
+        }
+    }
+
+    private static boolean codeTaken(Connection connection, String code) throws SQLException {
+        try (PreparedStatement taken = connection.prepareStatement("SELECT 1 FROM devices WHERE activation_code = ?")) {
+            taken.setString(1, code);
+            try (ResultSet row = taken.executeQuery()) {
+                return row.next();
+            }
         }
     }
 

@@ -15,7 +15,8 @@ import java.time.ZoneId;
  * open its WebSocket (with a token when auth is on), and records the device.
  *
  * <p>No firmware is distributed: the answer repeats the version the device reports, with no URL, so
- * no device upgrades. Activation (binding a device to an account) is not offered.
+ * no device upgrades. With {@code server.require_activation}, a device not yet bound also gets a
+ * 6-digit code to show; an operator binds it ({@code POST /xiaozhi/admin/bind}).
  */
 public final class OtaResponder {
 
@@ -36,6 +37,9 @@ public final class OtaResponder {
 
     public static final String WEBSOCKET_PATH = "/xiaozhi/v1/";
     private static final int MAX_BODY_BYTES = 64 * 1024;
+    /** How long a device waits between activation polls, as it is told. */
+    private static final int ACTIVATION_POLL_MS = 30_000;
+    private final java.security.SecureRandom random = new java.security.SecureRandom();
 
     private final ServiceConfig.Server server;
     private final DeviceTokens tokens;
@@ -87,10 +91,33 @@ public final class OtaResponder {
         ObjectNode fw = answer.putObject("firmware");
         fw.put("version", firmware);
         fw.put("url", "");
+        if (server.requireActivation()) {
+            DeviceRegistry.Activation activation = registry.requireActivation(id, this::newCode);
+            if (!activation.bound()) {
+                ObjectNode block = answer.putObject("activation");
+                block.put("code", activation.code());
+                block.put("message", "Activation code " + activation.code());
+                block.put("challenge", id);
+                block.put("timeout_ms", ACTIVATION_POLL_MS);
+            }
+        }
         ObjectNode ws = answer.putObject("websocket");
         ws.put("url", websocketUrl(host));
         ws.put("token", tokens.issue(clientId == null ? "" : clientId, id));
         return answer.toString();
+    }
+
+    /** {@code POST /xiaozhi/ota/activate}: 200 when the device is bound (or activation is off), 202 while it waits. */
+    public int activationStatus(String deviceId) {
+        String id = deviceId == null ? "" : deviceId.trim().toLowerCase(java.util.Locale.ROOT);
+        if (id.isEmpty()) {
+            throw new OtaException(400, "the Device-Id header is missing");
+        }
+        return !server.requireActivation() || registry.activation(id).bound() ? 200 : 202;
+    }
+
+    private String newCode() {
+        return String.format(java.util.Locale.ROOT, "%06d", random.nextInt(1_000_000));
     }
 
     /** The plain-text answer to {@code GET /xiaozhi/ota/}. */

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.xiaozhi.pipeline.common.config.Settings;
 import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
+import io.xiaozhi.pipeline.gateway.ota.AdminBinding;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
 import io.xiaozhi.pipeline.gateway.pipeline.DownlinkRecord;
 import io.xiaozhi.pipeline.gateway.session.DeviceSession;
@@ -29,11 +30,13 @@ public final class GatewayServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
     public static final String OTA_PATH = "/xiaozhi/ota/";
+    public static final String ADMIN_BIND_PATH = "/xiaozhi/admin/bind";
     public static final int CLOSE_POLICY = 1008;
 
     private final Settings settings;
     private final DeviceTokens tokens;
     private final OtaResponder ota;
+    private final AdminBinding admin;
     private final ConnectionLimiter<DeviceConnection> limiter;
     private final Counter authFailures;
     private final SessionServices services;
@@ -41,8 +44,10 @@ public final class GatewayServer implements AutoCloseable {
     private Javalin devices;
     private Javalin http;
 
-    public GatewayServer(Settings settings, DeviceTokens tokens, OtaResponder ota, SessionServices services, MeterRegistry meters) {
+    public GatewayServer(Settings settings, DeviceTokens tokens, OtaResponder ota, AdminBinding admin, SessionServices services,
+                         MeterRegistry meters) {
         this.settings = settings;
+        this.admin = admin;
         this.services = services;
         this.tokens = tokens;
         this.ota = ota;
@@ -82,6 +87,18 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     private void otaRoutes(JavalinConfig cfg) {
+        cfg.routes.post(OTA_PATH + "activate", ctx -> {
+            try {
+                int status = ota.activationStatus(ctx.header("Device-Id"));
+                ctx.status(status).contentType("text/plain; charset=utf-8").result(status == 200 ? "success" : "waiting for activation");
+            } catch (OtaResponder.OtaException e) {
+                ctx.status(e.status()).result(e.getMessage());
+            }
+        });
+        cfg.routes.post(ADMIN_BIND_PATH, ctx -> {
+            AdminBinding.Answer answer = admin.bind(ctx.header("Authorization"), ctx.bodyAsBytes());
+            ctx.status(answer.status()).contentType("application/json").result(answer.json());
+        });
         cfg.routes.get(OTA_PATH, ctx -> ctx.contentType("text/plain; charset=utf-8").result(ota.status(ctx.header("Host"))));
         cfg.routes.post(OTA_PATH, ctx -> {
             try {

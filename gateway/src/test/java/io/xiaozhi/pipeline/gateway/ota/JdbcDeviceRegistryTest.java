@@ -61,6 +61,24 @@ class JdbcDeviceRegistryTest {
     }
 
     @Test
+    void activationIssuesOneCodeUntilTheDeviceIsBound() {
+        JdbcDeviceRegistry registry = new JdbcDeviceRegistry(dataSource, Clock.systemUTC());
+        registry.checkIn(new DeviceRegistry.CheckIn("aa:bb:cc:dd:ee:20", "c", "b", "1.0"));
+        registry.checkIn(new DeviceRegistry.CheckIn("aa:bb:cc:dd:ee:21", "c", "b", "1.0"));
+        java.util.Iterator<String> codes = java.util.List.of("111111", "111111", "222222").iterator();
+        DeviceRegistry.Activation first = registry.requireActivation("aa:bb:cc:dd:ee:20", codes::next);
+        assertThat(first).isEqualTo(new DeviceRegistry.Activation(false, "111111"));
+        DeviceRegistry.Activation second = registry.requireActivation("aa:bb:cc:dd:ee:21", codes::next);
+        assertThat(second.code()).as("a code another device waits with is not reused").isEqualTo("222222");
+        assertThat(registry.requireActivation("aa:bb:cc:dd:ee:20", () -> "999999").code()).isEqualTo("111111");
+        assertThat(registry.bind("333333")).isEmpty();
+        assertThat(registry.bind("111111")).contains("aa:bb:cc:dd:ee:20");
+        assertThat(registry.activation("aa:bb:cc:dd:ee:20")).isEqualTo(new DeviceRegistry.Activation(true, ""));
+        assertThat(registry.bind("111111")).isEmpty();
+        assertThat(registry.activation("aa:bb:cc:dd:ee:99")).isEqualTo(new DeviceRegistry.Activation(false, ""));
+    }
+
+    @Test
     void unknownDevicesAreNotThere() throws Exception {
         assertThat(row("aa:bb:cc:dd:ee:99")).isNull();
     }

@@ -9,6 +9,8 @@ import io.xiaozhi.pipeline.common.config.ConfigLoader;
 import io.xiaozhi.pipeline.common.config.Settings;
 import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
 import io.xiaozhi.pipeline.gateway.ota.DeviceRegistry;
+import io.xiaozhi.pipeline.gateway.ota.AdminBinding;
+import io.xiaozhi.pipeline.gateway.ota.InMemoryDeviceRegistry;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
 import io.xiaozhi.pipeline.gateway.session.TestSessions;
 import java.net.URI;
@@ -33,7 +35,8 @@ class GatewayServerTest {
     private static final String SECRET = "0123456789abcdef-secret";
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
-    private final List<DeviceRegistry.CheckIn> checkIns = new CopyOnWriteArrayList<>();
+    private final InMemoryDeviceRegistry devices = new InMemoryDeviceRegistry();
+    private final List<DeviceRegistry.CheckIn> checkIns = devices.checkIns;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private GatewayServer server;
     private DeviceTokens tokens;
@@ -41,8 +44,9 @@ class GatewayServerTest {
     private GatewayServer start(Map<String, String> env) {
         Settings settings = ConfigLoader.load(Path.of("target", "no-data-dir"), env);
         tokens = new DeviceTokens(settings.config().server().auth(), Clock.systemUTC());
-        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, checkIns::add, Clock.systemUTC(), meters);
-        server = new GatewayServer(settings, tokens, ota, TestSessions.services(meters), meters).start(0, 0);
+        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, devices, Clock.systemUTC(), meters);
+        server = new GatewayServer(settings, tokens, ota, new AdminBinding(settings.config().server().adminToken(), devices),
+                TestSessions.services(meters), meters).start(0, 0);
         return server;
     }
 
@@ -214,6 +218,46 @@ class GatewayServerTest {
                     assertThat(l.gatewayId()).isEqualTo("gw-test");
                     assertThat(l.sessionId()).isNotEmpty();
                 });
+    }
+
+    private HttpResponse<String> post(String path, Map<String, String> headers, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void anUnboundDeviceGetsACodeWaitsAndIsActivatedByAnOperator() throws Exception {
+        String admin = "admin-token-0123456789";
+        start(Map.of("XIAOZHI_SERVER_REQUIRE_ACTIVATION", "true", "XIAOZHI_SERVER_ADMIN_TOKEN", admin));
+        JsonNode first = json.readTree(ota(server.httpPort(), "aa:bb:cc:dd:ee:77", "{}").body());
+        String code = first.path("activation").path("code").asText();
+        assertThat(code).matches("\\d{6}");
+        assertThat(first.path("activation").path("challenge").asText()).isEqualTo("aa:bb:cc:dd:ee:77");
+        assertThat(json.readTree(ota(server.httpPort(), "aa:bb:cc:dd:ee:77", "{}").body()).path("activation").path("code").asText())
+                .as("the same code until bound").isEqualTo(code);
+
+        Map<String, String> device = Map.of("Device-Id", "aa:bb:cc:dd:ee:77");
+        assertThat(post("/xiaozhi/ota/activate", device, "{}").statusCode()).isEqualTo(202);
+        assertThat(post("/xiaozhi/admin/bind", Map.of("Authorization", "Bearer wrong-token-0000000"), "{\"code\":\"" + code + "\"}")
+                .statusCode()).isEqualTo(401);
+        assertThat(post("/xiaozhi/admin/bind", Map.of("Authorization", "Bearer " + admin), "{\"code\":\"12\"}").statusCode()).isEqualTo(400);
+        HttpResponse<String> bound = post("/xiaozhi/admin/bind", Map.of("Authorization", "Bearer " + admin), "{\"code\":\"" + code + "\"}");
+        assertThat(bound.statusCode()).isEqualTo(200);
+        assertThat(json.readTree(bound.body()).path("device_id").asText()).isEqualTo("aa:bb:cc:dd:ee:77");
+        assertThat(post("/xiaozhi/ota/activate", device, "{}").statusCode()).isEqualTo(200);
+        assertThat(json.readTree(ota(server.httpPort(), "aa:bb:cc:dd:ee:77", "{}").body()).has("activation")).isFalse();
+        assertThat(post("/xiaozhi/admin/bind", Map.of("Authorization", "Bearer " + admin), "{\"code\":\"" + code + "\"}").statusCode())
+                .as("a code works once").isEqualTo(404);
+    }
+
+    @Test
+    void withoutActivationEveryDeviceIsActiveAndAdminIsOff() throws Exception {
+        start(Map.of());
+        assertThat(json.readTree(ota(server.port(), "aa:bb:cc:dd:ee:78", "{}").body()).has("activation")).isFalse();
+        assertThat(post("/xiaozhi/ota/activate", Map.of("Device-Id", "aa:bb:cc:dd:ee:78"), "").statusCode()).isEqualTo(200);
+        assertThat(post("/xiaozhi/admin/bind", Map.of(), "{\"code\":\"123456\"}").statusCode()).isEqualTo(404);
     }
 
     @Test
