@@ -28,6 +28,10 @@ import io.xiaozhi.pipeline.gateway.session.SessionLimits;
 import io.xiaozhi.pipeline.gateway.session.SessionMetrics;
 import io.xiaozhi.pipeline.gateway.session.SessionRegistry;
 import io.xiaozhi.pipeline.gateway.session.SessionServices;
+import io.xiaozhi.pipeline.gateway.session.VisionOffers;
+import io.xiaozhi.pipeline.gateway.vision.VisionEndpoint;
+import io.xiaozhi.pipeline.gateway.vision.VisionTokens;
+import io.xiaozhi.pipeline.gateway.vision.VisionWiring;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -59,10 +63,11 @@ public final class Gateway implements AutoCloseable {
     private final KafkaClients clients;
     private final String downlinkTopic;
     private final KeyValueStore keyValues;
+    private final VisionTokens visionTokens;
 
     private Gateway(GatewayServer server, DownlinkListener downlink, KafkaProducer<String, byte[]> producer,
                     ScheduledExecutorService pacing, SileroModel silero, KafkaClients clients, String downlinkTopic,
-                    KeyValueStore keyValues) {
+                    KeyValueStore keyValues, VisionTokens visionTokens) {
         this.keyValues = keyValues;
         this.server = server;
         this.downlink = downlink;
@@ -71,6 +76,7 @@ public final class Gateway implements AutoCloseable {
         this.silero = silero;
         this.clients = clients;
         this.downlinkTopic = downlinkTopic;
+        this.visionTokens = visionTokens;
     }
 
     public static Gateway start(Settings settings, DeviceTokens tokens, OtaResponder ota, AdminBinding admin, MeterRegistry meters,
@@ -86,7 +92,7 @@ public final class Gateway implements AutoCloseable {
             provisioner.ensure(List.of(topics.downlinkTopic(gatewayId)));
         }
         PipelineTopics pipelineTopics = PipelineTopics.of(gatewayId);
-        KafkaProducer<String, byte[]> producer = clients.producer(KafkaClients.ProducerProfile.VOICE);
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(VisionWiring.producerConfig(clients));
         ScheduledExecutorService pacing = Executors.newScheduledThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "downlink-pacer");
             thread.setDaemon(true);
@@ -96,6 +102,7 @@ public final class Gateway implements AutoCloseable {
         ServiceConfig.Vad vad = config.vad();
         SileroModel silero = vad.kind() == ServiceConfig.VadKind.SILERO ? SileroModel.load() : null;
         Supplier<Vad> vads = silero != null ? silero::newVad : () -> new EnergyVad(vad.energyThresholdDbfs());
+        VisionWiring vision = VisionWiring.create(settings, producer, pipelineTopics.downlink(), meters);
         SessionServices services = new SessionServices(
                 new UtterancePublisher(producer, pipelineTopics, settings.performance().server().turnTimeoutDuration()),
                 new Admission(settings.performance().aiProviders(), meters),
@@ -110,8 +117,10 @@ public final class Gateway implements AutoCloseable {
                 SessionLimits.of(settings.performance().server()),
                 new SessionMetrics(meters),
                 new DeviceToolStore(keyValues, TOOLS_TTL),
-                new SessionRegistry(keyValues, gatewayId, Duration.ofSeconds(settings.performance().server().closeIdleSeconds() * 2L)));
+                new SessionRegistry(keyValues, gatewayId, Duration.ofSeconds(settings.performance().server().closeIdleSeconds() * 2L)),
+                visionOffers(config.server(), vision.tokens()));
         GatewayServer server = new GatewayServer(settings, tokens, ota, admin, services, meters);
+        server.vision(vision.endpoint(), vision.requests());
         DownlinkListener downlink = new DownlinkListener(clients, pipelineTopics.downlink(), server::deliver, meters).start();
         if (!downlink.awaitReady(Duration.ofSeconds(30))) {
             LOG.warn("the downlink topic {} is not readable yet", pipelineTopics.downlink());
@@ -119,11 +128,28 @@ public final class Gateway implements AutoCloseable {
         server.start(port, httpPort);
         pacing.scheduleAtFixedRate(() -> server.sweepIdle(System.currentTimeMillis()), 1, 1, TimeUnit.SECONDS);
         LOG.info("gateway {} ready: answers on {}", gatewayId, pipelineTopics.downlink());
-        return new Gateway(server, downlink, producer, pacing, silero, clients, pipelineTopics.downlink(), keyValues);
+        return new Gateway(server, downlink, producer, pacing, silero, clients, pipelineTopics.downlink(), keyValues, vision.tokens());
     }
 
     public GatewayServer server() {
         return server;
+    }
+
+    /** Issues the tokens devices upload photos with (announced in MCP {@code initialize}). */
+    public VisionTokens visionTokens() {
+        return visionTokens;
+    }
+
+    /**
+     * The photo upload a device is told about in MCP: {@code server.public_http_url} when set, else the
+     * host the device connected to (the upload is served on both listeners).
+     */
+    static VisionOffers visionOffers(ServiceConfig.Server server, VisionTokens tokens) {
+        return (deviceId, host) -> {
+            String base = !server.publicHttpUrl().isEmpty() ? server.publicHttpUrl().replaceAll("/+$", "")
+                    : "http://" + (host == null || host.isBlank() ? "127.0.0.1:" + server.port() : host.trim());
+            return java.util.Optional.of(new VisionOffers.Offer(base + VisionEndpoint.PATH, tokens.issue(deviceId)));
+        };
     }
 
     /** The configured id, or one derived from the host name. */

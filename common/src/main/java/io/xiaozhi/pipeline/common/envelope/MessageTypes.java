@@ -29,6 +29,11 @@ public final class MessageTypes {
      * {@code {"call_id", "name", "result", "is_error"}}); any llm-worker can pick it up.
      */
     public static final String TOOL_RESULT = "mcp.result";
+    /**
+     * Downlink: the vision model's answer to a photo (payload: the answer text; header {@code xz.turn}:
+     * the correlation id of the {@link VisionRequest}).
+     */
+    public static final String VISION_ANSWER = "vision.answer";
     /** Control: cancel a turn (the device aborted). */
     public static final String CANCEL = "turn.cancel";
 

@@ -2,6 +2,7 @@ package io.xiaozhi.pipeline.common.kafka;
 
 import io.xiaozhi.pipeline.common.Stage;
 import io.xiaozhi.pipeline.common.config.ServiceConfig;
+import io.xiaozhi.pipeline.common.envelope.VisionRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,11 +65,21 @@ public final class Topics {
     public TopicSpec requestTopic(Stage stage) {
         Map<String, String> configs = deleteAfter(REQUEST_RETENTION, true);
         configs.put("message.timestamp.type", "LogAppendTime");
+        allowPhotos(stage, configs);
         return spec(requests(stage), TopicKind.REQUESTS, partitions.requests(), configs);
     }
 
     public TopicSpec deadLetterTopic(Stage stage) {
-        return spec(deadLetters(stage), TopicKind.DLQ, partitions.dlq(), deleteAfter(DLQ_RETENTION, false));
+        Map<String, String> configs = deleteAfter(DLQ_RETENTION, false);
+        allowPhotos(stage, configs);
+        return spec(deadLetters(stage), TopicKind.DLQ, partitions.dlq(), configs);
+    }
+
+    /** The vision stage's records carry a photo of up to 5 MiB, more than a broker's default record size. */
+    private static void allowPhotos(Stage stage, Map<String, String> configs) {
+        if (stage == Stage.VLLM) {
+            configs.put("max.message.bytes", Integer.toString(VisionRequest.MAX_RECORD_BYTES));
+        }
     }
 
     public TopicSpec downlinkTopic(String gatewayId) {

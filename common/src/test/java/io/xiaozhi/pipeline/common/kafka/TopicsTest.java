@@ -33,6 +33,15 @@ class TopicsTest {
     }
 
     @Test
+    void onlyTheVisionTopicsTakeRecordsBigEnoughForAPhoto() {
+        Topics topics = new Topics(defaultKafka());
+        String photo = Integer.toString(io.xiaozhi.pipeline.common.envelope.VisionRequest.MAX_RECORD_BYTES);
+        assertThat(topics.requestTopic(Stage.VLLM).configs()).containsEntry("max.message.bytes", photo);
+        assertThat(topics.deadLetterTopic(Stage.VLLM).configs()).containsEntry("max.message.bytes", photo);
+        assertThat(topics.requestTopic(Stage.ASR).configs()).doesNotContainKey("max.message.bytes");
+    }
+
+    @Test
     void theLagFeedIsCompactedAndEveryStageHasRequestsAndDeadLetters() {
         Topics topics = new Topics(defaultKafka());
         assertThat(topics.lagTopic().configs()).containsEntry("cleanup.policy", "compact");

@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -27,9 +28,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p>Not part of the test suite (the class name does not end in Test). Run:
  * <pre>mvn -q -pl common test -Dtest=StageRuntimeBenchmark -Dsurefire.failIfNoSpecifiedTests=false</pre>
- * Options: {@code -Dbench.levels=1,8,32,128} {@code -Dbench.reps=3} {@code -Dbench.seconds=5}.
+ * Options: {@code -Dbench.levels=1,8,32,128} {@code -Dbench.reps=3} {@code -Dbench.seconds=5}. It is
+ * disabled unless the {@code test} property names it, so wildcards such as
+ * {@code -Dtest='io.xiaozhi.pipeline.common.**'} skip it.
  */
 @ExtendWith(KafkaBrokerExtension.class)
+@EnabledIfSystemProperty(named = "test", matches = ".*StageRuntimeBenchmark.*")
 class StageRuntimeBenchmark {
 
     private static final long HANDLER_MS = 50;

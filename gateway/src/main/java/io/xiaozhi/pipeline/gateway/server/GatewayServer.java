@@ -13,6 +13,8 @@ import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
 import io.xiaozhi.pipeline.gateway.pipeline.DownlinkRecord;
 import io.xiaozhi.pipeline.gateway.session.DeviceSession;
 import io.xiaozhi.pipeline.gateway.session.SessionServices;
+import io.xiaozhi.pipeline.gateway.vision.VisionEndpoint;
+import io.xiaozhi.pipeline.gateway.vision.VisionRequests;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.UUID;
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * The gateway's listeners: the device WebSocket {@code /xiaozhi/v1/} (a plain GET there answers with
  * a status line) and the OTA check-in {@code /xiaozhi/ota/} on {@code server.port}; OTA again on
  * {@code server.http_port}, where the reference server serves it, so existing firmware settings keep
- * working.
+ * working. The vision upload {@code /mcp/vision/explain} is served on both when it is configured.
  */
 public final class GatewayServer implements AutoCloseable {
 
@@ -43,6 +45,8 @@ public final class GatewayServer implements AutoCloseable {
     private final Map<String, DeviceSession> sessions = new ConcurrentHashMap<>();
     private Javalin devices;
     private Javalin http;
+    private volatile VisionEndpoint vision;
+    private volatile VisionRequests visionRequests;
 
     public GatewayServer(Settings settings, DeviceTokens tokens, OtaResponder ota, AdminBinding admin, SessionServices services,
                          MeterRegistry meters) {
@@ -64,10 +68,12 @@ public final class GatewayServer implements AutoCloseable {
             cfg.routes.get(OtaResponder.WEBSOCKET_PATH, ctx -> ctx.result("Server is running; connect a device with a WebSocket to this URL."));
             cfg.routes.ws(OtaResponder.WEBSOCKET_PATH, this::deviceSocket);
             otaRoutes(cfg);
+            visionRoutes(cfg);
         }).start(host, port);
         http = Javalin.create(cfg -> {
             quiet(cfg);
             otaRoutes(cfg);
+            visionRoutes(cfg);
         }).start(host, httpPort);
         LOG.info("gateway listening: devices on ws://{}:{}{}, OTA also on http://{}:{}{}", host, port(),
                 OtaResponder.WEBSOCKET_PATH, host, httpPort(), OTA_PATH);
@@ -111,6 +117,22 @@ public final class GatewayServer implements AutoCloseable {
         });
     }
 
+    /**
+     * Serves the vision upload on both listeners from {@link #start}, and hands the answers to its
+     * photos to {@code requests} before any session sees them. Without it, the route is not served.
+     */
+    public GatewayServer vision(VisionEndpoint endpoint, VisionRequests requests) {
+        this.vision = endpoint;
+        this.visionRequests = requests;
+        return this;
+    }
+
+    private void visionRoutes(JavalinConfig cfg) {
+        if (vision != null) {
+            cfg.routes.post(VisionEndpoint.PATH, vision::handle);
+        }
+    }
+
     private void deviceSocket(WsConfig ws) {
         ws.onConnect(ctx -> {
             Handshake handshake = Handshake.read(ctx::header, ctx::queryParam);
@@ -131,7 +153,7 @@ public final class GatewayServer implements AutoCloseable {
             }
             ctx.attribute(DeviceConnection.class.getName(), connection);
             DeviceSession session = new DeviceSession(connection.sessionId(), handshake.deviceId(), handshake.protocolVersion(),
-                    new SocketTransport(ctx), services);
+                    ctx.header("Host") == null ? "" : ctx.header("Host"), new SocketTransport(ctx), services);
             sessions.put(connection.sessionId(), session);
             registerQuietly(() -> services.registry().connected(handshake.deviceId(), connection.sessionId()));
             ctx.attribute(DeviceSession.class.getName(), session);
@@ -186,6 +208,9 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Hands an answer from the downlink topic to its session; answers for sessions gone are dropped. */
     public void deliver(DownlinkRecord record) {
+        if (visionRequests != null && visionRequests.offer(record)) {
+            return;
+        }
         DeviceSession session = sessions.get(record.sessionId());
         if (session != null) {
             session.onDownlink(record);

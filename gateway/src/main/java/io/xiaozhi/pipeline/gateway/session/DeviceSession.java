@@ -70,6 +70,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
 
     private final String sessionId;
     private final String deviceId;
+    private final String host;
     private final BinaryFraming framing;
     private final Transport transport;
     private final SessionServices services;
@@ -97,6 +98,13 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     private final String ttsStartJson;
 
     public DeviceSession(String sessionId, String deviceId, int protocolVersion, Transport transport, SessionServices services) {
+        this(sessionId, deviceId, protocolVersion, "", transport, services);
+    }
+
+    /** {@code host} is the {@code Host} the device connected to, for the URLs it is told (may be empty). */
+    public DeviceSession(String sessionId, String deviceId, int protocolVersion, String host, Transport transport,
+                         SessionServices services) {
+        this.host = host;
         this.sessionId = sessionId;
         this.deviceId = deviceId;
         this.framing = BinaryFraming.forVersion(protocolVersion);
@@ -169,7 +177,8 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         transport.sendText(ServerMessages.hello(sessionId, AudioParams.SERVER_DEFAULT));
         if (first && hello.features().mcp()) {
             deviceTools = new DeviceTools(sessionId, transport::sendText, services.tools(), services.limits().toolCallTimeout());
-            deviceTools.initialize(null, null);
+            java.util.Optional<VisionOffers.Offer> vision = services.vision().offer(deviceId, host);
+            deviceTools.initialize(vision.map(VisionOffers.Offer::url).orElse(null), vision.map(VisionOffers.Offer::token).orElse(null));
         }
     }
 

@@ -28,5 +28,6 @@ public record SessionServices(
         SessionLimits limits,
         SessionMetrics metrics,
         DeviceToolStore tools,
-        SessionRegistry registry) {
+        SessionRegistry registry,
+        VisionOffers vision) {
 }

@@ -218,6 +218,8 @@ class DeviceSessionTest {
         JsonNode initialize = lastMcp();
         assertThat(initialize.path("method").asText()).isEqualTo("initialize");
         assertThat(initialize.path("params").path("protocolVersion").asText()).isEqualTo("2024-11-05");
+        assertThat(initialize.path("params").path("capabilities").path("vision").path("token").asText())
+                .isEqualTo("token-of-aa:bb:cc:dd:ee:ff");
 
         session.onText(result(initialize.path("id").asLong(),
                 "{\"protocolVersion\":\"2024-11-05\",\"capabilities\":{\"tools\":{}},\"serverInfo\":{\"name\":\"board\",\"version\":\"1.0\"}}"));

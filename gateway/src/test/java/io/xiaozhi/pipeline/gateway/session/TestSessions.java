@@ -56,6 +56,7 @@ public final class TestSessions {
                 new SessionLimits(Duration.ofSeconds(30), Duration.ofSeconds(120), Duration.ofSeconds(180), Duration.ofSeconds(2)),
                 new SessionMetrics(meters),
                 new DeviceToolStore(STORE, Duration.ofHours(1)),
-                new SessionRegistry(STORE, "gw-test", Duration.ofMinutes(6)));
+                new SessionRegistry(STORE, "gw-test", Duration.ofMinutes(6)),
+                (deviceId, host) -> java.util.Optional.of(new VisionOffers.Offer("http://" + host + "/mcp/vision/explain", "token-of-" + deviceId)));
     }
 }
