@@ -69,11 +69,17 @@ port_open() {
   timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
 }
 
-# Picks a random port P such that P and P+1 accept no connections.
+# Picks a random port P such that P and P+1 accept no connections, below the
+# kernel's ephemeral range: a port there may be held by an outgoing connection,
+# which no probe sees but which makes the broker's bind fail.
 pick_ports() {
-  local port _
+  local port _ low=32768
+  if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then
+    read -r low _ < /proc/sys/net/ipv4/ip_local_port_range
+  fi
+  (( low > 12000 )) || low=32768
   for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 30000))
+    port=$((10000 + RANDOM % (low - 10002)))
     if ! port_open 127.0.0.1 "$port" && ! port_open 127.0.0.1 "$((port + 1))"; then
       printf '%s\n' "$port"
       return 0

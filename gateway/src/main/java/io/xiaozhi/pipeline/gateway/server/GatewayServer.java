@@ -16,6 +16,7 @@ import io.xiaozhi.pipeline.gateway.session.SessionServices;
 import io.xiaozhi.pipeline.gateway.vision.VisionEndpoint;
 import io.xiaozhi.pipeline.gateway.vision.VisionRequests;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,6 +68,10 @@ public final class GatewayServer implements AutoCloseable {
             quiet(cfg);
             cfg.routes.get(OtaResponder.WEBSOCKET_PATH, ctx -> ctx.result("Server is running; connect a device with a WebSocket to this URL."));
             cfg.routes.ws(OtaResponder.WEBSOCKET_PATH, this::deviceSocket);
+            // Jetty's own idle timeout (30 s by default) would drop a silent device long before the
+            // session's rules do (server.close_idle_seconds): keep it beyond them
+            Duration idle = Duration.ofSeconds(settings.performance().server().closeIdleSeconds() + 30L);
+            cfg.jetty.modifyWebSocketServletFactory(factory -> factory.setIdleTimeout(idle));
             otaRoutes(cfg);
             visionRoutes(cfg);
         }).start(host, port);

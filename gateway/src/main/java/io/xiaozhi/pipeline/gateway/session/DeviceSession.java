@@ -76,8 +76,9 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     private final SessionServices services;
     private final BadInputLog badInput;
     private final DeviceMessageParser parser = new DeviceMessageParser();
-    private final OpusDecoding decoder = new OpusDecoding();
-    private final Vad vad;
+    /** Created at the first {@code listen start}: an idle device costs no decoder and no VAD state. */
+    private OpusDecoding decoder;
+    private Vad vad;
     private final UtteranceDetector detector;
     private final DownlinkPacer pacer;
 
@@ -111,7 +112,6 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         this.transport = transport;
         this.services = services;
         this.badInput = new BadInputLog(services.meters(), sessionId);
-        this.vad = services.vads().get();
         this.detector = new UtteranceDetector(services.utterances());
         this.ttsStartJson = ServerMessages.ttsStart(sessionId);
         this.connectedAt = services.clock().getAsLong();
@@ -241,6 +241,10 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
 
     private void startCapture() {
         captured.clear();
+        if (vad == null) {
+            vad = services.vads().get();
+            decoder = new OpusDecoding();
+        }
         vad.reset();
         detector.reset();
         streamMillis = 0;
@@ -460,7 +464,9 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     @Override
     public synchronized void close() {
         abortTurn();
-        vad.close();
+        if (vad != null) {
+            vad.close();
+        }
         if (deviceTools != null) {
             services.tools().forget(sessionId);
         }

@@ -9,6 +9,8 @@ import io.xiaozhi.pipeline.common.testing.KafkaBrokerExtension;
 import io.xiaozhi.pipeline.common.testing.KafkaTestBroker;
 import io.xiaozhi.pipeline.gateway.Gateway;
 import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
+import io.xiaozhi.pipeline.gateway.ota.AdminBinding;
+import io.xiaozhi.pipeline.gateway.ota.InMemoryDeviceRegistry;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -60,9 +62,10 @@ class IdleFleetBenchmark {
                 "XIAOZHI_VAD_KIND", "energy"));
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         DeviceTokens tokens = new DeviceTokens(settings.config().server().auth(), Clock.systemUTC());
-        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, c -> { }, Clock.systemUTC(), meters);
+        InMemoryDeviceRegistry registry = new InMemoryDeviceRegistry();
+        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, registry, Clock.systemUTC(), meters);
         List<String> rows = new ArrayList<>();
-        try (Gateway gateway = Gateway.start(settings, tokens, ota, meters, 0, 0)) {
+        try (Gateway gateway = Gateway.start(settings, tokens, ota, new AdminBinding("", registry), meters, 0, 0)) {
             level(gateway, WARM_UP_DEVICES, batch, clientHeap, 0, 0);
             for (int devices : levels) {
                 rows.add(level(gateway, devices, batch, clientHeap, hold, ping));
