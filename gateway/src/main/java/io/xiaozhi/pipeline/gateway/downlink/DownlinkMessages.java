@@ -1,6 +1,6 @@
 package io.xiaozhi.pipeline.gateway.downlink;
 
-/** The JSON texts of the pacer's messages (shared/PROTOCOL.md §3), rendered by the session that knows its id. */
+/** The JSON texts of the pacer's messages (docs/protocol.md §3), rendered by the session that knows its id. */
 public interface DownlinkMessages {
 
     /** {@code {"type":"tts","state":"start",...}} */

@@ -3,7 +3,7 @@ package io.xiaozhi.pipeline.gateway.downlink;
 import java.util.Objects;
 
 /**
- * Paces one session's replies to its device (shared/PROTOCOL.md §3, §5). Pieces of the current turn go
+ * Paces one session's replies to its device (docs/protocol.md §3, §5). Pieces of the current turn go
  * through a {@link TurnAssembler}; what it releases is sent in order: {@code tts start} as soon as the
  * turn's first output is ready (nothing is sent before it), each sentence's {@code sentence_start} just
  * before its first packet, a pre-buffer of packets at once and then one packet a frame on a

@@ -1,7 +1,7 @@
 package io.xiaozhi.pipeline.gateway.downlink;
 
 /**
- * How the downlink is paced (shared/PROTOCOL.md §5).
+ * How the downlink is paced (docs/protocol.md §5).
  *
  * @param frameMillis         playback length of one packet
  * @param prebufferPackets    packets sent at once when playback starts or restarts after running dry

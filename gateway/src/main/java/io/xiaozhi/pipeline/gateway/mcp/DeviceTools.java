@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's side of one device's MCP (PROTOCOL.md §6): {@code initialize}, then {@code tools/list}
+ * The server's side of one device's MCP (docs/protocol.md §6): {@code initialize}, then {@code tools/list}
  * page by page, the tools kept in the {@link DeviceToolStore}, and {@code tools/call} with a timeout.
  * The owning session serialises calls; only a call's timeout completes on another thread.
  */

@@ -11,7 +11,7 @@ import java.time.Clock;
 import java.time.ZoneId;
 
 /**
- * The OTA check-in (PROTOCOL.md §1): tells a device the server time, its firmware status and where to
+ * The OTA check-in (docs/protocol.md §1): tells a device the server time, its firmware status and where to
  * open its WebSocket (with a token when auth is on), and records the device.
  *
  * <p>No firmware is distributed: the answer repeats the version the device reports, with no URL, so

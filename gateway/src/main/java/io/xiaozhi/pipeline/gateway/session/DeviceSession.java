@@ -43,7 +43,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One device's conversation: the protocol of PROTOCOL.md §3 on one WebSocket. It answers hello,
+ * One device's conversation: the protocol of docs/protocol.md §3 on one WebSocket. It answers hello,
  * gathers the uplink audio of a listen, decides with VAD where an utterance ends (auto and realtime
  * modes; {@code listen stop} in manual mode), publishes each utterance as a turn once admission
  * allows, and plays the turn's answers from the downlink through a {@link DownlinkPacer}. Every
