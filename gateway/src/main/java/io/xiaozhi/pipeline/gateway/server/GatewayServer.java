@@ -42,6 +42,7 @@ public final class GatewayServer implements AutoCloseable {
     private final AdminBinding admin;
     private final ConnectionLimiter<DeviceConnection> limiter;
     private final Counter authFailures;
+    private final Counter slowDeviceDrops;
     private final SessionServices services;
     private final Map<String, DeviceSession> sessions = new ConcurrentHashMap<>();
     private Javalin devices;
@@ -59,6 +60,8 @@ public final class GatewayServer implements AutoCloseable {
         this.limiter = new ConnectionLimiter<>(settings.performance().server().maxConnections(), DeviceConnection::close, meters);
         this.authFailures = Counter.builder("xiaozhi.gateway.auth.failures").description("connections refused by authentication")
                 .register(meters);
+        this.slowDeviceDrops = Counter.builder("xiaozhi.gateway.frames.dropped").tag("reason", "slow_device")
+                .description("audio frames not sent because the device's send queue was full").register(meters);
     }
 
     /** Starts both listeners; ports 0 pick free ones (see {@link #port()} and {@link #httpPort()}). */
@@ -158,7 +161,7 @@ public final class GatewayServer implements AutoCloseable {
             }
             ctx.attribute(DeviceConnection.class.getName(), connection);
             DeviceSession session = new DeviceSession(connection.sessionId(), handshake.deviceId(), handshake.protocolVersion(),
-                    ctx.header("Host") == null ? "" : ctx.header("Host"), new SocketTransport(ctx), services);
+                    ctx.header("Host") == null ? "" : ctx.header("Host"), new SocketTransport(ctx, slowDeviceDrops), services);
             sessions.put(connection.sessionId(), session);
             registerQuietly(() -> services.registry().connected(handshake.deviceId(), connection.sessionId()));
             ctx.attribute(DeviceSession.class.getName(), session);
@@ -223,25 +226,54 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /** Sends to a device without blocking the caller; a failed send closes nothing by itself. */
+    /**
+     * Sends to a device without blocking the caller. Sends still queued in Jetty for this device are
+     * counted; past {@link #MAX_QUEUED_SENDS} (about 8 s of audio) a slow device's further audio is
+     * dropped and counted, so one device cannot make the gateway's memory grow. Text messages (a few
+     * per turn) always go.
+     */
     private static final class SocketTransport implements DeviceSession.Transport {
-        private final WsContext ctx;
+        static final int MAX_QUEUED_SENDS = 128;
 
-        SocketTransport(WsContext ctx) {
+        private final WsContext ctx;
+        private final Counter dropped;
+        private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+        private final org.eclipse.jetty.websocket.api.Callback done = new org.eclipse.jetty.websocket.api.Callback() {
+            @Override
+            public void succeed() {
+                queued.decrementAndGet();
+            }
+
+            @Override
+            public void fail(Throwable cause) {
+                queued.decrementAndGet();
+            }
+        };
+
+        SocketTransport(WsContext ctx, Counter dropped) {
             this.ctx = ctx;
+            this.dropped = dropped;
         }
 
         @Override
         public void sendText(String json) {
             if (ctx.session.isOpen()) {
-                ctx.session.sendText(json, org.eclipse.jetty.websocket.api.Callback.NOOP);
+                queued.incrementAndGet();
+                ctx.session.sendText(json, done);
             }
         }
 
         @Override
         public void sendBinary(byte[] frame) {
-            if (ctx.session.isOpen()) {
-                ctx.session.sendBinary(ByteBuffer.wrap(frame), org.eclipse.jetty.websocket.api.Callback.NOOP);
+            if (!ctx.session.isOpen()) {
+                return;
             }
+            if (queued.get() >= MAX_QUEUED_SENDS) {
+                dropped.increment();
+                return;
+            }
+            queued.incrementAndGet();
+            ctx.session.sendBinary(ByteBuffer.wrap(frame), done);
         }
 
         @Override

@@ -277,6 +277,39 @@ class DeviceSessionTest {
     }
 
     @Test
+    void protocolVersionThreeAudioMakesAManualTurn() {
+        DeviceSession session = session(3, 4);
+        session.onText("{\"type\":\"hello\"}");
+        session.onText("{\"type\":\"listen\",\"state\":\"start\",\"mode\":\"manual\"}");
+        List<byte[]> packets = speech();
+        for (byte[] packet : packets) {
+            ByteBuffer frame = ByteBuffer.allocate(4 + packet.length);
+            frame.put((byte) 0).put((byte) 0).putShort((short) packet.length).put(packet);
+            session.onBinary(frame.array());
+        }
+        session.onText("{\"type\":\"listen\",\"state\":\"stop\"}");
+        assertThat(published("asr")).singleElement().satisfies(r ->
+                assertThat(io.xiaozhi.pipeline.common.envelope.AudioFrames.decode(r.value())).hasSize(packets.size()));
+    }
+
+    @Test
+    void inRealtimeModeSpeechOverAReplyAbortsIt() {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"hello\"}");
+        session.onText("{\"type\":\"listen\",\"state\":\"start\",\"mode\":\"realtime\"}");
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"tell me a story\"}");
+        assertThat(published("control")).isEmpty();
+        for (byte[] packet : new OpusEncoding(16_000).encode(TestAudio.jfk())) {
+            session.onBinary(packet);
+            if (!published("control").isEmpty()) {
+                break;
+            }
+        }
+        assertThat(published("control")).as("the reply was cancelled when the user spoke").hasSize(1);
+        assertThat(meters.get("xiaozhi.gateway.turns").tag("outcome", "aborted").counter().count()).isEqualTo(1);
+    }
+
+    @Test
     void pingIsAnswered() throws Exception {
         DeviceSession session = session(1, 4);
         session.onText("{\"type\":\"ping\"}");
