@@ -19,6 +19,7 @@ import io.xiaozhi.pipeline.gateway.downlink.PacingSettings;
 import io.xiaozhi.pipeline.gateway.mcp.DeviceToolStore;
 import io.xiaozhi.pipeline.gateway.ota.AdminBinding;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
+import io.xiaozhi.pipeline.gateway.prompts.SpokenPrompts;
 import io.xiaozhi.pipeline.gateway.pipeline.Admission;
 import io.xiaozhi.pipeline.gateway.pipeline.DownlinkListener;
 import io.xiaozhi.pipeline.gateway.pipeline.PipelineTopics;
@@ -118,7 +119,8 @@ public final class Gateway implements AutoCloseable {
                 new SessionMetrics(meters),
                 new DeviceToolStore(keyValues, TOOLS_TTL),
                 new SessionRegistry(keyValues, gatewayId, Duration.ofSeconds(settings.performance().server().closeIdleSeconds() * 2L)),
-                visionOffers(config.server(), vision.tokens()));
+                visionOffers(config.server(), vision.tokens()),
+                SpokenPrompts.synthesize());
         GatewayServer server = new GatewayServer(settings, tokens, ota, admin, services, meters);
         server.vision(vision.endpoint(), vision.requests());
         DownlinkListener downlink = new DownlinkListener(clients, pipelineTopics.downlink(), server::deliver, meters).start();

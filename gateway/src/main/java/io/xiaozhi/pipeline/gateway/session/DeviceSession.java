@@ -18,6 +18,7 @@ import io.xiaozhi.pipeline.gateway.downlink.DownlinkPacer;
 import io.xiaozhi.pipeline.gateway.downlink.TurnPiece;
 import io.xiaozhi.pipeline.gateway.mcp.DeviceTools;
 import io.xiaozhi.pipeline.gateway.pipeline.DownlinkRecord;
+import io.xiaozhi.pipeline.gateway.prompts.SpokenPrompts;
 import io.xiaozhi.pipeline.gateway.pipeline.Turn;
 import io.xiaozhi.pipeline.gateway.protocol.AudioParams;
 import io.xiaozhi.pipeline.gateway.protocol.BadInputLog;
@@ -55,9 +56,9 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** An utterance is cut at this length (one minute of 60 ms packets) so memory stays bounded. */
     static final int MAX_UTTERANCE_PACKETS = 1000;
-    static final String BUSY_MESSAGE = "The server is busy right now. Please try again in a moment.";
+    static final String BUSY_MESSAGE = SpokenPrompts.Prompt.BUSY.text();
     static final int NORMAL_CLOSURE = 1000;
-    static final String APOLOGY_MESSAGE = "Sorry, I could not answer that in time. Please try again.";
+    static final String APOLOGY_MESSAGE = SpokenPrompts.Prompt.APOLOGY.text();
 
     /** How the session reaches its device. */
     public interface Transport {
@@ -282,7 +283,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         if (!services.admission().tryAdmit(stage)) {
             services.metrics().turn(SessionMetrics.TurnOutcome.BUSY);
             transport.sendText(ServerMessages.alert("Warning", BUSY_MESSAGE, Emotion.SAD));
-            transport.sendText(ServerMessages.ttsStop(sessionId));
+            speak(SpokenPrompts.Prompt.BUSY);
             return null;
         }
         services.metrics().turn(SessionMetrics.TurnOutcome.PUBLISHED);
@@ -393,7 +394,20 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         releaseAdmission();
         currentTurn = null;
         transport.sendText(ServerMessages.alert("Error", APOLOGY_MESSAGE, Emotion.SAD));
-        transport.sendText(ServerMessages.ttsStop(sessionId));
+        speak(SpokenPrompts.Prompt.APOLOGY);
+    }
+
+    /** Plays a prompt prepared at start-up through the pacer, or just ends the turn when there is none. */
+    private void speak(SpokenPrompts.Prompt prompt) {
+        List<byte[]> audio = services.prompts().audio(prompt);
+        if (audio.isEmpty()) {
+            transport.sendText(ServerMessages.ttsStop(sessionId));
+            return;
+        }
+        String turnId = "prompt-" + UUID.randomUUID();
+        pacer.beginTurn(turnId);
+        pacer.accept(turnId, new TurnPiece.SentenceText(0, prompt.text(), true));
+        pacer.accept(turnId, new TurnPiece.AudioChunk(0, 0, true, audio));
     }
 
     private void releaseAdmission() {

@@ -2,6 +2,7 @@ package io.xiaozhi.pipeline.gateway.session;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.xiaozhi.pipeline.gateway.mcp.DeviceToolStore;
+import io.xiaozhi.pipeline.gateway.prompts.SpokenPrompts;
 import io.xiaozhi.pipeline.gateway.audio.UtteranceSettings;
 import io.xiaozhi.pipeline.gateway.audio.Vad;
 import io.xiaozhi.pipeline.gateway.downlink.DownlinkMetrics;
@@ -29,5 +30,6 @@ public record SessionServices(
         SessionMetrics metrics,
         DeviceToolStore tools,
         SessionRegistry registry,
-        VisionOffers vision) {
+        VisionOffers vision,
+        SpokenPrompts prompts) {
 }

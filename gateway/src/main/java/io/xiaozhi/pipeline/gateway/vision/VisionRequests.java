@@ -67,24 +67,19 @@ public final class VisionRequests {
         String id = UUID.randomUUID().toString();
         CompletableFuture<VisionOutcome> answer = new CompletableFuture<>();
         pending.put(id, answer);
-        answer.whenComplete((outcome, error) -> {
-            if (pending.remove(id, answer)) {
-                slots.release();
-            }
-        });
         CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
-                finish(answer, "timeout", VisionOutcome.failed("the vision model did not answer within " + timeout.toSeconds() + " s")));
+                finish(id, answer, "timeout", VisionOutcome.failed("the vision model did not answer within " + timeout.toSeconds() + " s")));
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(requestTopic, upload.deviceId(),
                 new VisionRequest(upload.question(), upload.type().mimeType(), upload.image()).encode());
         new Envelope(id, upload.deviceId(), id, clock.getAsLong() + timeout.toMillis(), replyTo).writeTo(record.headers());
         try {
             producer.send(record, (metadata, error) -> {
                 if (error != null) {
-                    finish(answer, "unsent", VisionOutcome.failed("the photo could not be passed on: " + error.getMessage()));
+                    finish(id, answer, "unsent", VisionOutcome.failed("the photo could not be passed on: " + error.getMessage()));
                 }
             });
         } catch (RuntimeException e) {
-            finish(answer, "unsent", VisionOutcome.failed("the photo could not be passed on: " + e.getMessage()));
+            finish(id, answer, "unsent", VisionOutcome.failed("the photo could not be passed on: " + e.getMessage()));
         }
         return answer;
     }
@@ -94,15 +89,16 @@ public final class VisionRequests {
      * which then belongs to a device session.
      */
     public boolean offer(DownlinkRecord record) {
-        CompletableFuture<VisionOutcome> answer = pending.get(record.turnId());
+        String id = record.turnId();
+        CompletableFuture<VisionOutcome> answer = pending.get(id);
         if (answer == null) {
             return false;
         }
         String text = new String(record.payload(), StandardCharsets.UTF_8);
         switch (record.type()) {
-            case MessageTypes.VISION_ANSWER -> finish(answer, "answered", VisionOutcome.answered(text));
-            case MessageTypes.TURN_TIMED_OUT -> finish(answer, "timeout", VisionOutcome.failed("the vision model did not answer in time: " + text));
-            case MessageTypes.TURN_FAILED -> finish(answer, "error", VisionOutcome.failed("the vision model failed: " + text));
+            case MessageTypes.VISION_ANSWER -> finish(id, answer, "answered", VisionOutcome.answered(text));
+            case MessageTypes.TURN_TIMED_OUT -> finish(id, answer, "timeout", VisionOutcome.failed("the vision model did not answer in time: " + text));
+            case MessageTypes.TURN_FAILED -> finish(id, answer, "error", VisionOutcome.failed("the vision model failed: " + text));
             default -> {
                 // another kind of record under a vision correlation id carries nothing for the device
             }
@@ -115,11 +111,21 @@ public final class VisionRequests {
         return pending.size();
     }
 
-    /** Completes the answer unless it is complete already, and counts how it ended. */
-    private void finish(CompletableFuture<VisionOutcome> answer, String tag, VisionOutcome outcome) {
-        if (answer.complete(outcome)) {
+    /**
+     * Completes the answer unless it is complete already, forgets it and counts how it ended. The
+     * bookkeeping comes first, so that whoever sees the answer also sees it counted and gone.
+     */
+    private void finish(String id, CompletableFuture<VisionOutcome> answer, String tag, VisionOutcome outcome) {
+        synchronized (answer) {
+            if (answer.isDone()) {
+                return;
+            }
+            if (pending.remove(id, answer)) {
+                slots.release();
+            }
             outcomes.computeIfAbsent(tag, t -> Counter.builder("xiaozhi.gateway.vision.outcomes").tag("outcome", t)
                     .description("vision uploads that reached the pipeline, by how they ended").register(meters)).increment();
+            answer.complete(outcome);
         }
     }
 }

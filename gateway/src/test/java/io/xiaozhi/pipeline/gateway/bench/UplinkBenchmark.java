@@ -59,7 +59,7 @@ class UplinkBenchmark {
             SessionServices base = TestSessions.services(meters);
             SessionServices services = new SessionServices(base.publisher(), base.admission(), silero::newVad,
                     UtteranceSettings.DEFAULTS, base.scheduler(), base.pacing(), base.downlinkMetrics(), meters, base.clock(),
-                    base.wakeWords(), base.limits(), base.metrics(), base.tools(), base.registry(), base.vision());
+                    base.wakeWords(), base.limits(), base.metrics(), base.tools(), base.registry(), base.vision(), base.prompts());
             round(WARM_UP_SPEAKERS, feeders, services, packets, warmUp, seconds);
             for (int speakers : levels) {
                 List<Round> rounds = new ArrayList<>();

@@ -100,6 +100,32 @@ class DeviceSessionTest {
     }
 
     @Test
+    void aRefusedTurnHearsTheBusyPromptPacedThenTtsStop() throws Exception {
+        java.util.Map<io.xiaozhi.pipeline.gateway.prompts.SpokenPrompts.Prompt, List<byte[]>> audio = java.util.Map.of(
+                io.xiaozhi.pipeline.gateway.prompts.SpokenPrompts.Prompt.BUSY, List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}));
+        SessionServices shared = TestSessions.services(meters, producer, 1, System::currentTimeMillis,
+                new io.xiaozhi.pipeline.gateway.prompts.SpokenPrompts(audio));
+        new DeviceSession("s-a", "d-a", 1, transport, shared).onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"one\"}");
+        texts.clear();
+        new DeviceSession("s-b", "d-b", 1, transport, shared).onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"two\"}");
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!texts.get(texts.size() - 1).contains("\"stop\"") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        List<String> kinds = texts.stream().map(t -> {
+            try {
+                JsonNode node = json.readTree(t);
+                return node.path("type").asText() + (node.has("state") ? "/" + node.path("state").asText() : "");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+        assertThat(kinds).containsExactly("alert", "tts/start", "tts/sentence_start", "tts/stop");
+        assertThat(texts.get(2)).contains(DeviceSession.BUSY_MESSAGE);
+        assertThat(binaries).hasSize(3);
+    }
+
+    @Test
     void abortStopsTheTurnAndCancelsItInThePipeline() throws Exception {
         DeviceSession session = session(1, 4);
         session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"tell me a story\"}");

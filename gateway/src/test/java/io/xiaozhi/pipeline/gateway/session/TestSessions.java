@@ -5,6 +5,7 @@ import io.xiaozhi.pipeline.common.config.PerformanceConfig;
 import io.xiaozhi.pipeline.common.storage.InMemoryKeyValueStore;
 import io.xiaozhi.pipeline.gateway.audio.EnergyVad;
 import io.xiaozhi.pipeline.gateway.mcp.DeviceToolStore;
+import io.xiaozhi.pipeline.gateway.prompts.SpokenPrompts;
 import io.xiaozhi.pipeline.gateway.audio.UtteranceSettings;
 import io.xiaozhi.pipeline.gateway.downlink.DownlinkMetrics;
 import io.xiaozhi.pipeline.gateway.downlink.ExecutorDownlinkScheduler;
@@ -40,6 +41,12 @@ public final class TestSessions {
 
     /** The same, on the given clock (epoch milliseconds). */
     public static SessionServices services(MeterRegistry meters, MockProducer<String, byte[]> producer, int capacity, LongSupplier clock) {
+        return services(meters, producer, capacity, clock, SpokenPrompts.none());
+    }
+
+    /** The same, with spoken prompts. */
+    public static SessionServices services(MeterRegistry meters, MockProducer<String, byte[]> producer, int capacity, LongSupplier clock,
+                                           SpokenPrompts prompts) {
         PerformanceConfig.StageLimits limits = new PerformanceConfig.StageLimits(1, capacity - 1, 10, 1);
         return new SessionServices(
                 new UtterancePublisher(producer, new PipelineTopics("asr", "llm", "control", "downlink"), Duration.ofSeconds(30)),
@@ -57,6 +64,7 @@ public final class TestSessions {
                 new SessionMetrics(meters),
                 new DeviceToolStore(STORE, Duration.ofHours(1)),
                 new SessionRegistry(STORE, "gw-test", Duration.ofMinutes(6)),
-                (deviceId, host) -> java.util.Optional.of(new VisionOffers.Offer("http://" + host + "/mcp/vision/explain", "token-of-" + deviceId)));
+                (deviceId, host) -> java.util.Optional.of(new VisionOffers.Offer("http://" + host + "/mcp/vision/explain", "token-of-" + deviceId)),
+                prompts);
     }
 }
