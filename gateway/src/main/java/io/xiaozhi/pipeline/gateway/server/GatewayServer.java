@@ -43,6 +43,7 @@ public final class GatewayServer implements AutoCloseable {
     private final ConnectionLimiter<DeviceConnection> limiter;
     private final Counter authFailures;
     private final Counter slowDeviceDrops;
+    private final MeterRegistry meters;
     private final SessionServices services;
     private final Map<String, DeviceSession> sessions = new ConcurrentHashMap<>();
     private Javalin devices;
@@ -60,6 +61,7 @@ public final class GatewayServer implements AutoCloseable {
         this.limiter = new ConnectionLimiter<>(settings.performance().server().maxConnections(), DeviceConnection::close, meters);
         this.authFailures = Counter.builder("xiaozhi.gateway.auth.failures").description("connections refused by authentication")
                 .register(meters);
+        this.meters = meters;
         this.slowDeviceDrops = Counter.builder("xiaozhi.gateway.frames.dropped").tag("reason", "slow_device")
                 .description("audio frames not sent because the device's send queue was full").register(meters);
     }
@@ -145,20 +147,24 @@ public final class GatewayServer implements AutoCloseable {
         ws.onConnect(ctx -> {
             Handshake handshake = Handshake.read(ctx::header, ctx::queryParam);
             if (handshake.deviceId().isEmpty()) {
+                handshake("no_device_id");
                 refuse(ctx, "Device-Id is missing or not a device id");
                 return;
             }
             DeviceTokens.Verdict verdict = tokens.check(handshake.clientId(), handshake.deviceId(), handshake.authorization());
             if (!verdict.accepted()) {
+                handshake("auth_failed");
                 authFailures.increment();
                 refuse(ctx, "authentication failed: " + verdict.failure().reason());
                 return;
             }
             DeviceConnection connection = new DeviceConnection(ctx, handshake, UUID.randomUUID().toString());
             if (!limiter.admit(handshake.deviceId(), connection)) {
+                handshake("full");
                 ctx.closeSession(ConnectionLimiter.CLOSE_TRY_AGAIN_LATER, "server is full, try again later");
                 return;
             }
+            handshake("accepted");
             ctx.attribute(DeviceConnection.class.getName(), connection);
             DeviceSession session = new DeviceSession(connection.sessionId(), handshake.deviceId(), handshake.protocolVersion(),
                     ctx.header("Host") == null ? "" : ctx.header("Host"), new SocketTransport(ctx, slowDeviceDrops), services);
@@ -192,6 +198,11 @@ public final class GatewayServer implements AutoCloseable {
                 }
             }
         });
+    }
+
+    private void handshake(String result) {
+        Counter.builder("xiaozhi.gateway.handshakes").tag("result", result).description("WebSocket handshakes by result")
+                .register(meters).increment();
     }
 
     /** The session registry is shared bookkeeping: its failure is logged, never a reason to drop a device. */

@@ -198,6 +198,8 @@ class GatewayServerTest {
         assertThat(a.stillOpen()).isTrue();
         assertThat(b.stillOpen()).isTrue();
         assertThat(meters.get("xiaozhi.gateway.connections.refused").counter().count()).isEqualTo(1);
+        assertThat(meters.get("xiaozhi.gateway.handshakes").tag("result", "full").counter().count()).isEqualTo(1);
+        assertThat(meters.get("xiaozhi.gateway.handshakes").tag("result", "accepted").counter().count()).isEqualTo(2);
         a.socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
         awaitOpen(1);
         Device d = connect("aa:00:00:00:00:04", null);
