@@ -79,6 +79,26 @@ public sealed interface BinaryFraming permits FramingV1, FramingV2, FramingV3 {
     }
 
     /** The bytes from the buffer's position to its limit, copied. */
+    /**
+     * The size checks every framed version makes before reading its header: not empty, at least a
+     * header, at most a header and {@code maxPayload}. Returns the problem, or null when the size is fine.
+     */
+    static DecodedFrame.BadFrame sizeProblem(ByteBuffer frame, int version, int headerSize, int maxPayload) {
+        if (frame == null || !frame.hasRemaining()) {
+            return new DecodedFrame.BadFrame(BadInputReason.EMPTY_FRAME, "empty frame");
+        }
+        int length = frame.remaining();
+        if (length < headerSize) {
+            return new DecodedFrame.BadFrame(BadInputReason.TRUNCATED_HEADER,
+                    "v" + version + " frame of " + length + " bytes, header needs " + headerSize);
+        }
+        if (length > headerSize + maxPayload) {
+            return new DecodedFrame.BadFrame(BadInputReason.FRAME_TOO_LARGE,
+                    "v" + version + " frame of " + length + " bytes exceeds " + (headerSize + maxPayload));
+        }
+        return null;
+    }
+
     static byte[] remaining(ByteBuffer buffer) {
         byte[] bytes = new byte[buffer.remaining()];
         buffer.duplicate().get(bytes);

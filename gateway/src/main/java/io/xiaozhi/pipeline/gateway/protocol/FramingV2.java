@@ -27,16 +27,11 @@ final class FramingV2 implements BinaryFraming {
 
     @Override
     public DecodedFrame decode(ByteBuffer frame) {
-        if (frame == null || !frame.hasRemaining()) {
-            return bad(BadInputReason.EMPTY_FRAME, "empty frame");
+        DecodedFrame.BadFrame sizeProblem = BinaryFraming.sizeProblem(frame, 2, HEADER_SIZE, MAX_JSON_PAYLOAD);
+        if (sizeProblem != null) {
+            return sizeProblem;
         }
         int length = frame.remaining();
-        if (length < HEADER_SIZE) {
-            return bad(BadInputReason.TRUNCATED_HEADER, "v2 frame of " + length + " bytes, header needs " + HEADER_SIZE);
-        }
-        if (length > HEADER_SIZE + MAX_JSON_PAYLOAD) {
-            return bad(BadInputReason.FRAME_TOO_LARGE, "v2 frame of " + length + " bytes");
-        }
         ByteBuffer in = frame.duplicate();
         int start = in.position();
         int version = Short.toUnsignedInt(in.getShort(start));

@@ -20,16 +20,11 @@ final class FramingV3 implements BinaryFraming {
 
     @Override
     public DecodedFrame decode(ByteBuffer frame) {
-        if (frame == null || !frame.hasRemaining()) {
-            return bad(BadInputReason.EMPTY_FRAME, "empty frame");
+        DecodedFrame.BadFrame sizeProblem = BinaryFraming.sizeProblem(frame, 3, HEADER_SIZE, MAX_AUDIO_PAYLOAD);
+        if (sizeProblem != null) {
+            return sizeProblem;
         }
         int length = frame.remaining();
-        if (length < HEADER_SIZE) {
-            return bad(BadInputReason.TRUNCATED_HEADER, "v3 frame of " + length + " bytes, header needs " + HEADER_SIZE);
-        }
-        if (length > HEADER_SIZE + MAX_AUDIO_PAYLOAD) {
-            return bad(BadInputReason.FRAME_TOO_LARGE, "v3 frame of " + length + " bytes exceeds " + (HEADER_SIZE + MAX_AUDIO_PAYLOAD));
-        }
         ByteBuffer in = frame.duplicate();
         int start = in.position();
         int type = Byte.toUnsignedInt(in.get(start));
