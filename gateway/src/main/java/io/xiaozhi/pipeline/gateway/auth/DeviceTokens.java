@@ -2,15 +2,10 @@ package io.xiaozhi.pipeline.gateway.auth;
 
 import io.xiaozhi.pipeline.common.config.ServiceConfig;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.Set;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Device tokens as the reference server makes them:
@@ -88,10 +83,7 @@ public final class DeviceTokens {
         if (allowed.contains(normalise(deviceId))) {
             return ACCEPTED;
         }
-        String token = authorization == null ? "" : authorization.trim();
-        if (token.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            token = token.substring(7).trim();
-        }
+        String token = Credentials.bearerToken(authorization);
         if (token.isEmpty()) {
             return new Verdict(Failure.MISSING_TOKEN);
         }
@@ -121,14 +113,7 @@ public final class DeviceTokens {
     }
 
     private String sign(String clientId, String deviceId, long ts) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(auth.secret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            byte[] digest = mac.doFinal((clientId + "|" + deviceId + "|" + ts).getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
-        }
+        return Credentials.signature(Credentials.key(auth.secret()), clientId + "|" + deviceId + "|" + ts);
     }
 
     private static String normalise(String deviceId) {

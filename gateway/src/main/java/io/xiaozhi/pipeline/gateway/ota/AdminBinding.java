@@ -2,6 +2,7 @@ package io.xiaozhi.pipeline.gateway.ota;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xiaozhi.pipeline.gateway.auth.Credentials;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
@@ -28,10 +29,7 @@ public final class AdminBinding {
         if (adminToken.isEmpty()) {
             return error(404, "admin endpoints are disabled (server.admin_token is empty)");
         }
-        String presented = authorization == null ? "" : authorization.trim();
-        if (presented.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            presented = presented.substring(7).trim();
-        }
+        String presented = Credentials.bearerToken(authorization);
         if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), adminToken.getBytes(StandardCharsets.UTF_8))) {
             return error(401, "a valid admin token is required (Authorization: Bearer <server.admin_token>)");
         }

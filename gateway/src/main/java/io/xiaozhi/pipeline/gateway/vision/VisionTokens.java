@@ -1,16 +1,14 @@
 package io.xiaozhi.pipeline.gateway.vision;
 
 import io.xiaozhi.pipeline.common.config.ServiceConfig;
+import io.xiaozhi.pipeline.gateway.auth.Credentials;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.regex.Pattern;
-import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -54,7 +52,6 @@ public final class VisionTokens {
     }
 
     private static final Verdict ACCEPTED = new Verdict(null);
-    private static final Pattern BEARER = Pattern.compile("^(?i)bearer(\\s+|$)");
     private static final int MAX_TOKEN_LENGTH = 512;
     private static final String KEY_LABEL = "xiaozhi vision upload token";
 
@@ -78,7 +75,7 @@ public final class VisionTokens {
             key = new byte[32];
             new SecureRandom().nextBytes(key);
         } else {
-            key = hmac(new SecretKeySpec(auth.secret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"), KEY_LABEL);
+            key = Credentials.hmacSha256(Credentials.key(auth.secret()), KEY_LABEL);
         }
         return new VisionTokens(key, DEFAULT_TTL, clock);
     }
@@ -99,7 +96,7 @@ public final class VisionTokens {
      * is the header value, with or without {@code Bearer }.
      */
     public Verdict check(String deviceId, String authorization) {
-        String token = authorization == null ? "" : BEARER.matcher(authorization.trim()).replaceFirst("").trim();
+        String token = Credentials.bearerToken(authorization);
         if (token.isEmpty()) {
             return new Verdict(Failure.MISSING);
         }
@@ -132,17 +129,7 @@ public final class VisionTokens {
     }
 
     private String sign(String device, long expiresAt) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(hmac(key, device + "|" + expiresAt));
-    }
-
-    private static byte[] hmac(SecretKeySpec key, String message) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return mac.doFinal(message.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
-        }
+        return Credentials.signature(key, device + "|" + expiresAt);
     }
 
     private static String normalise(String deviceId) {
