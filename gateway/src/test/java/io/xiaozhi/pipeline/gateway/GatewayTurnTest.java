@@ -15,7 +15,7 @@ import io.xiaozhi.pipeline.common.envelope.MessageTypes;
 import io.xiaozhi.pipeline.common.kafka.KafkaClients;
 import io.xiaozhi.pipeline.common.testing.KafkaBrokerExtension;
 import io.xiaozhi.pipeline.common.testing.KafkaTestBroker;
-import io.xiaozhi.pipeline.gateway.audio.OpusEncoding;
+import io.xiaozhi.pipeline.common.audio.OpusEncoding;
 import io.xiaozhi.pipeline.gateway.audio.TestAudio;
 import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
 import io.xiaozhi.pipeline.gateway.ota.AdminBinding;

@@ -1,6 +1,10 @@
 package io.xiaozhi.pipeline.gateway.prompts;
 
-import io.xiaozhi.pipeline.gateway.audio.OpusEncoding;
+import io.xiaozhi.pipeline.common.audio.Resampler;
+
+import io.xiaozhi.pipeline.common.audio.FreeTtsSynthesizer;
+
+import io.xiaozhi.pipeline.common.audio.OpusEncoding;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;

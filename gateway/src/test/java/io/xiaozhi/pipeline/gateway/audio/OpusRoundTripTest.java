@@ -1,5 +1,11 @@
 package io.xiaozhi.pipeline.gateway.audio;
 
+import io.xiaozhi.pipeline.common.audio.OpusEncoding;
+
+import io.xiaozhi.pipeline.common.audio.OpusDecoding;
+
+import io.xiaozhi.pipeline.common.audio.DecodeResult;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

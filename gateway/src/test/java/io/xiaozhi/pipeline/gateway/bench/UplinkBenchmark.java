@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.management.OperatingSystemMXBean;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.xiaozhi.pipeline.gateway.audio.OpusEncoding;
+import io.xiaozhi.pipeline.common.audio.OpusEncoding;
 import io.xiaozhi.pipeline.gateway.audio.SileroModel;
 import io.xiaozhi.pipeline.gateway.audio.TestAudio;
 import io.xiaozhi.pipeline.gateway.audio.UtteranceSettings;

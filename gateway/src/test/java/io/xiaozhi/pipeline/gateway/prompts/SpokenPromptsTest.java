@@ -1,9 +1,13 @@
 package io.xiaozhi.pipeline.gateway.prompts;
 
+import io.xiaozhi.pipeline.common.audio.Resampler;
+
+import io.xiaozhi.pipeline.common.audio.OpusEncoding;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xiaozhi.pipeline.gateway.audio.DecodeResult;
-import io.xiaozhi.pipeline.gateway.audio.OpusDecoding;
+import io.xiaozhi.pipeline.common.audio.DecodeResult;
+import io.xiaozhi.pipeline.common.audio.OpusDecoding;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +44,7 @@ class SpokenPromptsTest {
         for (int i = 0; i < tone.length; i++) {
             tone[i] = (short) (8000 * Math.sin(2 * Math.PI * 440 * i / 24_000.0));
         }
-        List<byte[]> packets = new io.xiaozhi.pipeline.gateway.audio.OpusEncoding(24_000).encode(tone);
+        List<byte[]> packets = new io.xiaozhi.pipeline.common.audio.OpusEncoding(24_000).encode(tone);
         assertThat(level(packets, 48_000)).isGreaterThan(-20);
         // a known fault of the pure-Java decoder, pinned so that a fixed version is noticed
         assertThat(level(packets, 24_000)).isLessThan(-40);

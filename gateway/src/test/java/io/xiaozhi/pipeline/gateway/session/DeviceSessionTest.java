@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.xiaozhi.pipeline.common.envelope.MessageTypes;
-import io.xiaozhi.pipeline.gateway.audio.OpusEncoding;
+import io.xiaozhi.pipeline.common.audio.OpusEncoding;
 import io.xiaozhi.pipeline.gateway.audio.TestAudio;
 import io.xiaozhi.pipeline.gateway.pipeline.DownlinkRecord;
 import io.xiaozhi.pipeline.gateway.protocol.BadInputLog;

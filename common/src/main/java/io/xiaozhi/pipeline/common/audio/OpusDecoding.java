@@ -1,4 +1,4 @@
-package io.xiaozhi.pipeline.gateway.audio;
+package io.xiaozhi.pipeline.common.audio;
 
 import io.github.jaredmdobson.concentus.OpusDecoder;
 import io.github.jaredmdobson.concentus.OpusException;

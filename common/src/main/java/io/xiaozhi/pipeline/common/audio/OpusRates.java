@@ -1,4 +1,4 @@
-package io.xiaozhi.pipeline.gateway.audio;
+package io.xiaozhi.pipeline.common.audio;
 
 /** The sample rates Opus accepts, and the sample count of the 60 ms packets the protocol uses. */
 final class OpusRates {

@@ -1,4 +1,4 @@
-package io.xiaozhi.pipeline.gateway.prompts;
+package io.xiaozhi.pipeline.common.audio;
 
 /**
  * Changes the sample rate of speech by linear interpolation. Meant for raising 16 kHz speech to the

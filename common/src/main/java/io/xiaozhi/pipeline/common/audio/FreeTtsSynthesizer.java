@@ -1,4 +1,4 @@
-package io.xiaozhi.pipeline.gateway.prompts;
+package io.xiaozhi.pipeline.common.audio;
 
 import com.sun.speech.freetts.Voice;
 import com.sun.speech.freetts.VoiceManager;

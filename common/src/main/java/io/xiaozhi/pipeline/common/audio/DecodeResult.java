@@ -1,4 +1,4 @@
-package io.xiaozhi.pipeline.gateway.audio;
+package io.xiaozhi.pipeline.common.audio;
 
 /** The outcome of decoding one Opus packet: its samples, or why it could not be decoded. */
 public sealed interface DecodeResult {
