@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** {@code config.yaml}: where services listen, how they reach Kafka, the database, Redis and the AI providers. */
 public record ServiceConfig(Server server, Vad vad, Kafka kafka, Database database, Redis redis, MonitorEndpoint monitor,
-                            Providers providers) {
+                            MetricsEndpoint metrics, Providers providers) {
 
     /** {@code server}: the gateway's listeners and device authentication. */
     public record Server(
@@ -139,6 +139,14 @@ public record ServiceConfig(Server server, Vad vad, Kafka kafka, Database databa
 
     /** {@code monitor}: the monitor's HTTP listener. */
     public record MonitorEndpoint(@NotBlank String host, @Range(min = 1, max = 65_535) int port) {
+    }
+
+    /**
+     * {@code metrics}: each worker's own HTTP listener for Prometheus {@code /metrics} and {@code /health}
+     * (the gateway serves them on its own port, the monitor on its own). Port 0 takes any free port,
+     * for several workers on one host.
+     */
+    public record MetricsEndpoint(@NotBlank String host, @Range(min = 0, max = 65_535) int port) {
     }
 
     /** {@code providers}: one provider choice per stage. */
