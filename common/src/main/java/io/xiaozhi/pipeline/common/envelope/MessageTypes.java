@@ -34,6 +34,11 @@ public final class MessageTypes {
      * the correlation id of the {@link VisionRequest}).
      */
     public static final String VISION_ANSWER = "vision.answer";
+    /**
+     * Downlink: the conversation is over (the user said goodbye); the gateway closes the device's
+     * connection once the turn's reply has played (payload: empty or the reason).
+     */
+    public static final String SESSION_END = "session.end";
     /** Control: cancel a turn (the device aborted). */
     public static final String CANCEL = "turn.cancel";
 

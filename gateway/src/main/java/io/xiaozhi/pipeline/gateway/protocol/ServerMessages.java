@@ -1,5 +1,9 @@
 package io.xiaozhi.pipeline.gateway.protocol;
 
+import io.xiaozhi.pipeline.common.text.Emotions;
+
+import io.xiaozhi.pipeline.common.text.Emotion;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,9 @@
 package io.xiaozhi.pipeline.gateway.protocol;
 
+import io.xiaozhi.pipeline.common.text.Emotions;
+
+import io.xiaozhi.pipeline.common.text.Emotion;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,5 +1,7 @@
 package io.xiaozhi.pipeline.gateway.protocol;
 
+import io.xiaozhi.pipeline.common.text.Emotions;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package io.xiaozhi.pipeline.gateway.protocol;
+package io.xiaozhi.pipeline.common.text;
 
 import java.util.Map;
 import java.util.Objects;
