@@ -1,10 +1,10 @@
 package io.xiaozhi.pipeline.gateway;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.xiaozhi.pipeline.common.config.ServiceBootstrap;
 import io.xiaozhi.pipeline.common.config.Settings;
+import io.xiaozhi.pipeline.common.service.ServiceHost;
 import io.xiaozhi.pipeline.common.storage.DataSources;
 import io.xiaozhi.pipeline.common.storage.Migrations;
 import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
@@ -21,7 +21,9 @@ public final class GatewayMain {
 
     public static void main(String[] args) throws Exception {
         Settings settings = ServiceBootstrap.loadOrExit("gateway", args);
-        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // /metrics is served on the gateway's HTTP port; the host only publishes snapshots to xiaozhi.metrics
+        ServiceHost host = ServiceHost.start("gateway", settings, ServiceHost.newRegistry("gateway"), -1);
+        PrometheusMeterRegistry meters = host.registry();
         Clock clock = Clock.systemUTC();
         HikariDataSource database = DataSources.create("gateway", settings, meters);
         Migrations.migrate(database);
@@ -34,6 +36,7 @@ public final class GatewayMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();
             database.close();
+            host.close();
         }, "gateway-shutdown"));
     }
 }

@@ -84,6 +84,7 @@ public final class GatewayServer implements AutoCloseable {
             quiet(cfg);
             otaRoutes(cfg);
             visionRoutes(cfg);
+            metricsRoutes(cfg);
         }).start(host, httpPort);
         LOG.info("gateway listening: devices on ws://{}:{}{}, OTA also on http://{}:{}{}", host, port(),
                 OtaResponder.WEBSOCKET_PATH, host, httpPort(), OTA_PATH);
@@ -100,6 +101,15 @@ public final class GatewayServer implements AutoCloseable {
 
     public int openConnections() {
         return limiter.open();
+    }
+
+    /** Prometheus {@code /metrics} and {@code /health}, on the HTTP port only (not the device port). */
+    private void metricsRoutes(JavalinConfig cfg) {
+        if (meters instanceof io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus) {
+            cfg.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(prometheus.scrape()));
+        }
+        cfg.routes.get("/health", ctx -> ctx.contentType("application/json")
+                .result("{\"service\":\"gateway\",\"status\":\"UP\",\"connections\":" + limiter.open() + "}"));
     }
 
     private void otaRoutes(JavalinConfig cfg) {

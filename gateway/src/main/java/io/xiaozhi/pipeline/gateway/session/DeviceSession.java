@@ -15,7 +15,9 @@ import io.xiaozhi.pipeline.gateway.audio.Vad;
 import io.xiaozhi.pipeline.gateway.downlink.DeviceSink;
 import io.xiaozhi.pipeline.gateway.downlink.DownlinkMessages;
 import io.xiaozhi.pipeline.gateway.downlink.DownlinkPacer;
+import io.xiaozhi.pipeline.gateway.downlink.TurnOutcome;
 import io.xiaozhi.pipeline.gateway.downlink.TurnPiece;
+import io.xiaozhi.pipeline.gateway.downlink.TurnStats;
 import io.xiaozhi.pipeline.gateway.mcp.DeviceTools;
 import io.xiaozhi.pipeline.gateway.pipeline.DownlinkRecord;
 import io.xiaozhi.pipeline.gateway.prompts.SpokenPrompts;
@@ -95,9 +97,12 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     private final long connectedAt;
     private long lastReceived;
     private long lastVoice;
-    private boolean closing;
+    private volatile boolean closing;
     private DeviceTools deviceTools;
+    /** The turn after whose reply the connection closes (the user said goodbye), or {@code null}. */
+    private volatile String endAfterTurn;
     private final String ttsStartJson;
+    private final String ttsStopJson;
 
     public DeviceSession(String sessionId, String deviceId, int protocolVersion, Transport transport, SessionServices services) {
         this(sessionId, deviceId, protocolVersion, "", transport, services);
@@ -115,6 +120,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         this.badInput = new BadInputLog(services.meters(), sessionId);
         this.detector = new UtteranceDetector(services.utterances());
         this.ttsStartJson = ServerMessages.ttsStart(sessionId);
+        this.ttsStopJson = ServerMessages.ttsStop(sessionId);
         this.connectedAt = services.clock().getAsLong();
         this.lastReceived = connectedAt;
         this.lastVoice = connectedAt;
@@ -348,6 +354,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
                     pacer.accept(turn.turnId(), new TurnPiece.SentenceText(0, "", true));
                 }
                 case MessageTypes.TOOL_CALL -> callTool(turn, record);
+                case MessageTypes.SESSION_END -> endAfterReply(turn);
                 case MessageTypes.TURN_TIMED_OUT -> {
                     services.metrics().turn(SessionMetrics.TurnOutcome.TIMEOUT);
                     apologise();
@@ -388,6 +395,30 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         });
     }
 
+    /**
+     * The conversation is over: the connection closes once this turn's reply has played (right away if
+     * it already has), as the reference server does after a farewell.
+     */
+    private void endAfterReply(Turn turn) {
+        TurnStats stats = pacer.turnStats();
+        boolean playing = stats != null && stats.turnId().equals(turn.turnId()) && stats.outcome() == TurnOutcome.ACTIVE;
+        if (playing) {
+            endAfterTurn = turn.turnId();
+        } else {
+            closeForGoodbye();
+        }
+    }
+
+    private void closeForGoodbye() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        services.metrics().closed(SessionMetrics.CloseReason.GOODBYE);
+        LOG.info("session {} of {}: closing, the user said goodbye", sessionId, deviceId);
+        transport.close(NORMAL_CLOSURE, "goodbye");
+    }
+
     /** Errors and timeouts become a short apology and {@code tts stop}, never silence. */
     private void apologise() {
         pacer.abort();
@@ -424,6 +455,15 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     @Override
     public void sendJson(String json) {
         transport.sendText(json);
+        if (endAfterTurn != null && json.equals(ttsStopJson)) {
+            TurnStats stats = pacer.turnStats();
+            // the pacer sends the reply's tts stop while the turn is still active; an abort's comes after
+            if (stats != null && stats.turnId().equals(endAfterTurn) && stats.outcome() == TurnOutcome.ACTIVE) {
+                endAfterTurn = null;
+                closeForGoodbye();
+                return;
+            }
+        }
         if (json.equals(ttsStartJson) && pendingEmotion != null) {
             // the reply's emotion follows tts start, as the firmware expects
             transport.sendText(ServerMessages.llm(sessionId, Emotions.extract(pendingEmotion)));

@@ -14,7 +14,7 @@ public final class SessionMetrics {
     public enum TurnOutcome { PUBLISHED, BUSY, TIMEOUT, ERROR, ABORTED }
 
     /** Why the gateway closed a session itself. */
-    public enum CloseReason { NO_HELLO, NO_VOICE, IDLE }
+    public enum CloseReason { NO_HELLO, NO_VOICE, IDLE, GOODBYE }
 
     final Counter framesIn;
     final Counter framesOut;

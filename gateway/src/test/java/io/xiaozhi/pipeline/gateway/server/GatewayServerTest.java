@@ -57,6 +57,28 @@ class GatewayServerTest {
         }
     }
 
+    @Test
+    void theHttpPortServesPrometheusMetricsAndHealthButTheDevicePortDoesNot() throws Exception {
+        Settings settings = ConfigLoader.load(Path.of("target", "no-data-dir"), Map.of());
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        tokens = new DeviceTokens(settings.config().server().auth(), Clock.systemUTC());
+        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, devices, Clock.systemUTC(), prometheus);
+        server = new GatewayServer(settings, tokens, ota, new AdminBinding(settings.config().server().adminToken(), devices),
+                TestSessions.services(prometheus), prometheus).start(0, 0);
+
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("xiaozhi_gateway_frames_in_total");
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(json.readTree(health.body()).path("status").asText()).isEqualTo("UP");
+        HttpResponse<String> onDevicePort = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(onDevicePort.statusCode()).isEqualTo(404);
+    }
+
     /** A device's WebSocket, recording how it was closed. */
     static final class Device implements WebSocket.Listener {
         final CompletableFuture<int[]> closedCode = new CompletableFuture<>();

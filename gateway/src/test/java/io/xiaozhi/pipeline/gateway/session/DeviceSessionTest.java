@@ -336,6 +336,45 @@ class DeviceSessionTest {
     }
 
     @Test
+    void aFarewellClosesTheConnectionOnceTheReplyHasPlayed() throws Exception {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"hello\"}");
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"goodbye\"}");
+        String turn = new String(published("llm").get(0).headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8);
+        session.onDownlink(new DownlinkRecord(MessageTypes.SESSION_END, "s-1", turn, -1, -1, false, false, "", new byte[0]));
+        assertThat(closes).as("not before the farewell has played").isEmpty();
+        session.onDownlink(new DownlinkRecord(MessageTypes.SENTENCE, "s-1", turn, 0, -1, true, false, "",
+                "Goodbye!".getBytes(StandardCharsets.UTF_8)));
+        List<byte[]> farewell = new OpusEncoding(24_000).encode(TestAudio.silence(300));
+        session.onDownlink(new DownlinkRecord(MessageTypes.AUDIO, "s-1", turn, 0, 0, false, true, "",
+                io.xiaozhi.pipeline.common.envelope.AudioFrames.encode(farewell)));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (closes.isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(closes).containsExactly("1000 goodbye");
+        assertThat(texts.get(texts.size() - 1)).as("tts stop went out before the close").contains("\"stop\"");
+        assertThat(binaries).as("the farewell's audio was played").hasSize(farewell.size()).isNotEmpty();
+        assertThat(meters.get("xiaozhi.gateway.sessions.closed").tag("reason", "goodbye").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aFarewellAfterTheReplyClosesAtOnce() throws Exception {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"hello\"}");
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"bye\"}");
+        String turn = new String(published("llm").get(0).headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8);
+        session.onDownlink(new DownlinkRecord(MessageTypes.TURN_END, "s-1", turn, -1, -1, false, false, "", new byte[0]));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!texts.get(texts.size() - 1).contains("\"stop\"") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(closes).isEmpty();
+        session.onDownlink(new DownlinkRecord(MessageTypes.SESSION_END, "s-1", turn, -1, -1, false, false, "", new byte[0]));
+        assertThat(closes).containsExactly("1000 goodbye");
+    }
+
+    @Test
     void pingIsAnswered() throws Exception {
         DeviceSession session = session(1, 4);
         session.onText("{\"type\":\"ping\"}");
