@@ -91,6 +91,15 @@ public final class ServerSentEvents {
             }
             data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
         }
+        if (line.size() > 0) {
+            // an unterminated last line: keep its data so the listener sees what was cut off
+            String text = line.toString(StandardCharsets.UTF_8);
+            if (text.startsWith("data:")) {
+                String value = text.substring(5);
+                value = value.startsWith(" ") ? value.substring(1) : value;
+                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+            }
+        }
         if (data != null) {
             // a final event without its blank line: deliver it, the stream still ended early
             String event = data.toString();

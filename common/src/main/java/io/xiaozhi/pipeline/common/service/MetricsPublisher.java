@@ -29,11 +29,19 @@ public final class MetricsPublisher implements AutoCloseable {
     private final MeterRegistry registry;
     private final Producer<String, byte[]> producer;
     private final Clock clock;
+    private final String topic;
     private final Counter failures;
     private final ScheduledExecutorService scheduler;
 
     public MetricsPublisher(String service, String instance, MeterRegistry registry, Producer<String, byte[]> producer,
                             Clock clock, Duration interval) {
+        this(service, instance, registry, producer, clock, interval, Topics.METRICS);
+    }
+
+    /** A publisher to {@code topic} instead of {@code xiaozhi.metrics} (tests). */
+    public MetricsPublisher(String service, String instance, MeterRegistry registry, Producer<String, byte[]> producer,
+                            Clock clock, Duration interval, String topic) {
+        this.topic = topic;
         this.service = service;
         this.instance = instance;
         this.registry = registry;
@@ -53,7 +61,7 @@ public final class MetricsPublisher implements AutoCloseable {
     /** Publishes one snapshot now (also called on each interval). */
     public void publish() {
         byte[] value = MetricSnapshots.snapshot(service, instance, clock.millis(), registry).toString().getBytes(StandardCharsets.UTF_8);
-        producer.send(new ProducerRecord<>(Topics.METRICS, service + "/" + instance, value), (metadata, error) -> {
+        producer.send(new ProducerRecord<>(topic, service + "/" + instance, value), (metadata, error) -> {
             if (error != null) {
                 failures.increment();
                 LOG.debug("{}: metric snapshot not published: {}", service, error.toString());
