@@ -63,6 +63,7 @@ public final class Gateway implements AutoCloseable {
     private final SileroModel silero;
     private final KafkaClients clients;
     private final String downlinkTopic;
+    /** The store this gateway opened and closes, or {@code null} when it was given a shared one. */
     private final KeyValueStore keyValues;
     private final VisionTokens visionTokens;
 
@@ -83,6 +84,17 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(Settings settings, DeviceTokens tokens, OtaResponder ota, AdminBinding admin, MeterRegistry meters,
                                 int port, int httpPort)
             throws InterruptedException {
+        return start(settings, tokens, ota, admin, meters, null, port, httpPort);
+    }
+
+    /**
+     * Starts with a key-value store shared with other parts of the process (the standalone server's
+     * in-memory store, which the llm-worker must see too), or with its own ({@code redis.*}) when
+     * {@code sharedKeyValues} is {@code null}. A shared store is not closed by {@link #close()}.
+     */
+    public static Gateway start(Settings settings, DeviceTokens tokens, OtaResponder ota, AdminBinding admin, MeterRegistry meters,
+                                KeyValueStore sharedKeyValues, int port, int httpPort)
+            throws InterruptedException {
         ServiceConfig config = settings.config();
         KafkaClients clients = new KafkaClients(config.kafka(), "gateway");
         String gatewayId = gatewayId(config.server());
@@ -99,7 +111,7 @@ public final class Gateway implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        KeyValueStore keyValues = KeyValueStores.create(settings);
+        KeyValueStore keyValues = sharedKeyValues != null ? sharedKeyValues : KeyValueStores.create(settings);
         ServiceConfig.Vad vad = config.vad();
         SileroModel silero = vad.kind() == ServiceConfig.VadKind.SILERO ? SileroModel.load() : null;
         Supplier<Vad> vads = silero != null ? silero::newVad : () -> new EnergyVad(vad.energyThresholdDbfs());
@@ -130,7 +142,8 @@ public final class Gateway implements AutoCloseable {
         server.start(port, httpPort);
         pacing.scheduleAtFixedRate(() -> server.sweepIdle(System.currentTimeMillis()), 1, 1, TimeUnit.SECONDS);
         LOG.info("gateway {} ready: answers on {}", gatewayId, pipelineTopics.downlink());
-        return new Gateway(server, downlink, producer, pacing, silero, clients, pipelineTopics.downlink(), keyValues, vision.tokens());
+        return new Gateway(server, downlink, producer, pacing, silero, clients, pipelineTopics.downlink(),
+                sharedKeyValues != null ? null : keyValues, vision.tokens());
     }
 
     public GatewayServer server() {
@@ -174,7 +187,9 @@ public final class Gateway implements AutoCloseable {
         downlink.close();
         producer.close(Duration.ofSeconds(5));
         pacing.shutdownNow();
-        keyValues.close();
+        if (keyValues != null) {
+            keyValues.close();
+        }
         if (silero != null) {
             silero.close();
         }
