@@ -11,7 +11,7 @@ public record ConfigProblem(Origin origin, String path, String value, String rul
         if (!path.isEmpty()) {
             line.append(path);
             if (value != null) {
-                line.append(" = ").append(value);
+                line.append(" = ").append(value.isEmpty() ? "\"\"" : value);
             }
             line.append(": ");
         }

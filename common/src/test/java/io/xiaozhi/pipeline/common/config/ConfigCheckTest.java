@@ -38,6 +38,25 @@ class ConfigCheckTest {
     }
 
     @Test
+    void aMisconfiguredProviderStopsTheServiceNamingEachWrongLine() throws IOException {
+        Path data = Files.createDirectory(workDir.resolve("provider-data"));
+        Files.writeString(data.resolve(".config.yaml"), """
+                providers:
+                  llm:
+                    type: openai
+                    base_url: api.deepseek.com/v1
+                    api_key: "sk-abc def"
+                    model: ""
+                """);
+        assertThat(run(Map.of(), "--data-dir", data.toString())).isEqualTo(ServiceBootstrap.EXIT_BAD_CONFIG);
+        String file = data.resolve(".config.yaml").toString();
+        assertThat(err.toString(StandardCharsets.UTF_8).lines().toList()).contains(
+                file + ":4:15: providers.llm.base_url = api.deepseek.com/v1: must be an http:// or https:// URL when type is openai",
+                file + ":6:12: providers.llm.model = \"\": must name a model when type is openai")
+                .anySatisfy(line -> assertThat(line).startsWith(file + ":5:14: providers.llm.api_key = (hidden): must not contain spaces"));
+    }
+
+    @Test
     void unknownArgumentsAreAUsageError() {
         assertThat(run(Map.of(), "--verbose")).isEqualTo(ServiceBootstrap.EXIT_USAGE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown arguments [--verbose]");

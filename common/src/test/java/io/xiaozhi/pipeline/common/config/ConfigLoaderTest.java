@@ -256,7 +256,7 @@ class ConfigLoaderTest {
         List<String> problems = problems();
         assertThat(problems).hasSize(3);
         assertThat(problems).anyMatch(p -> p.contains("providers.llm.base_url = not a url: must be an http:// or https:// URL when type is openai"));
-        assertThat(problems).anyMatch(p -> p.contains("providers.llm.model = : must name a model when type is openai"));
+        assertThat(problems).anyMatch(p -> p.contains("providers.llm.model = \"\": must name a model when type is openai"));
         assertThat(problems).anyMatch(p -> p.contains("providers.llm.api_key = (hidden): must not contain spaces"));
         assertThat(String.join("\n", problems)).doesNotContain("sk-secret");
     }
