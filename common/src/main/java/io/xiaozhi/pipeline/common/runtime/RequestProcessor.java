@@ -218,6 +218,18 @@ final class RequestProcessor {
                 if (error == null) {
                     metrics.deadLetters.increment();
                     continuations.execute(then);
+                } else if (error instanceof org.apache.kafka.common.errors.RecordTooLargeException && letter.value() != null
+                        && letter.value().length > 0) {
+                    // the payload can never be sent: keep the headers and say what was dropped, rather than loop
+                    LOG.error("dead letter to {} is too large ({} bytes); sending it without its payload: {}", letter.topic(),
+                            letter.value().length, error.toString());
+                    ProducerRecord<String, byte[]> headersOnly = new ProducerRecord<>(letter.topic(), null, letter.key(), new byte[0],
+                            new org.apache.kafka.common.header.internals.RecordHeaders(letter.headers().toArray()));
+                    headersOnly.headers().remove(EnvelopeHeaders.ERROR);
+                    String reason = HeaderValues.text(letter.headers(), EnvelopeHeaders.ERROR).orElse("");
+                    HeaderValues.putText(headersOnly.headers(), EnvelopeHeaders.ERROR,
+                            reason + " (payload of " + letter.value().length + " bytes dropped: too large for a dead letter)");
+                    continuations.execute(() -> sendUntilAcknowledged(headersOnly, then));
                 } else {
                     LOG.error("dead letter to {} failed, sending again in {} s: {}", letter.topic(), DEAD_LETTER_RESEND.toSeconds(), error.toString());
                     later(DEAD_LETTER_RESEND, () -> sendUntilAcknowledged(letter, then));

@@ -8,9 +8,11 @@ import io.xiaozhi.pipeline.common.config.ServiceConfig;
 import io.xiaozhi.pipeline.common.config.Settings;
 import io.xiaozhi.pipeline.common.kafka.KafkaClients;
 import io.xiaozhi.pipeline.common.kafka.Topics;
+import io.xiaozhi.pipeline.common.envelope.VisionRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,7 +95,12 @@ public final class StageRuntime implements AutoCloseable {
         handlerPool = Executors.newFixedThreadPool(options.limits().maxConcurrent(), threads(id + "-handler"));
         scheduler = Executors.newSingleThreadScheduledExecutor(threads(id + "-scheduler"));
         continuations = Executors.newCachedThreadPool(threads(id + "-continuation"));
-        producer = new KafkaProducer<>(clients.producerConfig(KafkaClients.ProducerProfile.VOICE));
+        Map<String, Object> producerConfig = clients.producerConfig(KafkaClients.ProducerProfile.VOICE);
+        if (options.stage() == Stage.VLLM) {
+            // a failed photo request is dead-lettered with its photo, which may exceed Kafka's default 1 MiB
+            producerConfig.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, VisionRequest.MAX_RECORD_BYTES);
+        }
+        producer = new KafkaProducer<>(producerConfig);
         CancellationRegistry cancellations = new CancellationRegistry(options.clock(), options.cancellationMemory());
         control = new ControlListener(clients, options.controlTopic(), cancellations, options.cancellationMemory());
         control.start();

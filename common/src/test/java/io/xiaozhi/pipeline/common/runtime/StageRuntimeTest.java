@@ -189,6 +189,30 @@ class StageRuntimeTest {
     }
 
     @Test
+    void aDeadLetterTooLargeForItsTopicGoesWithoutItsPayloadRatherThanLooping(KafkaTestBroker kafka) throws Exception {
+        try (StageHarness h = new StageHarness(kafka, 1)) {
+            String smallLetters = kafka.createTopic(1, java.util.Map.of("max.message.bytes", "2000"));
+            ProducerRecord<String, byte[]> big = new ProducerRecord<>(h.requests, "session-big", new byte[5000]);
+            new io.xiaozhi.pipeline.common.envelope.Envelope("session-big", "aa:bb:cc:dd:ee:ff", "big", System.currentTimeMillis() + 120_000,
+                    h.replies).writeTo(big.headers());
+            h.publishRaw(big);
+            h.start(h.runtime((request, context) -> {
+                throw StageException.httpStatus(400, "not a photo");
+            }, 2).topics(h.requests, smallLetters, h.control));
+            List<ConsumerRecord<String, byte[]>> letters = h.read(smallLetters, 1);
+            assertThat(letters).singleElement().satisfies(letter -> {
+                assertThat(letter.value()).isEmpty();
+                assertThat(HeaderValues.requiredText(letter.headers(), EnvelopeHeaders.ERROR))
+                        .isEqualTo("StageException: HTTP 400: not a photo (payload of 5000 bytes dropped: too large for a dead letter)");
+                assertThat(HeaderValues.requiredText(letter.headers(), EnvelopeHeaders.TURN)).isEqualTo("big");
+            });
+            assertThat(h.read(h.replies, 1)).as("the gateway is told").singleElement().satisfies(r -> assertThat(
+                    HeaderValues.text(r.headers(), EnvelopeHeaders.TYPE)).contains(MessageTypes.TURN_FAILED));
+            await("committed", WAIT, () -> committed(h, 0) == 1);
+        }
+    }
+
+    @Test
     void exhaustedRetriesGoToTheDeadLetterTopic(KafkaTestBroker kafka) throws Exception {
         try (StageHarness h = new StageHarness(kafka, 1)) {
             AtomicInteger attempts = new AtomicInteger();
