@@ -65,10 +65,6 @@ final class VisionStage implements AutoCloseable {
         this.control = kafka.createTopic(1);
         this.replies = kafka.createTopic(1);
         write(dataDir.resolve(".config.yaml"), String.join("\n",
-                "kafka:",
-                // The stage runtime's producer sends dead letters, which carry the photo: it needs
-                // room for a record as large as the vision topics allow, above Kafka's 1 MiB default.
-                "  producer: {\"max.request.size\": \"" + VisionRequest.MAX_RECORD_BYTES + "\"}",
                 "providers:",
                 "  vllm:",
                 providerYaml.indent(4).stripTrailing(),
@@ -80,7 +76,10 @@ final class VisionStage implements AutoCloseable {
                 ""));
         this.settings = ConfigLoader.load(dataDir, Map.of("XIAOZHI_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()));
         this.clients = new KafkaClients(settings.config().kafka(), "test");
-        this.producer = clients.producer(KafkaClients.ProducerProfile.VOICE);
+        // the test publishes photos as the gateway does, with room for records as large as the vision topics allow
+        Map<String, Object> producerConfig = clients.producerConfig(KafkaClients.ProducerProfile.VOICE);
+        producerConfig.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG, VisionRequest.MAX_RECORD_BYTES);
+        this.producer = new KafkaProducer<>(producerConfig);
     }
 
     /** Builds the worker with its factory and starts the stage runtime around its handler. */

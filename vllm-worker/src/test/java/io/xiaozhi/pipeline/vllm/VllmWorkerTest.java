@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.xiaozhi.pipeline.common.config.ConfigLoader;
-import io.xiaozhi.pipeline.common.config.ServiceConfig;
 import io.xiaozhi.pipeline.common.config.Settings;
 import io.xiaozhi.pipeline.common.service.ServiceContext;
 import java.nio.file.Path;
@@ -30,20 +29,5 @@ class VllmWorkerTest {
         assertThat(remote.provider()).isInstanceOf(OpenAiVisionProvider.class);
         assertThat(remote.provider().description()).isEqualTo("openai (model qwen2.5vl at http://localhost:11434/v1/chat/completions)");
         assertThat(remote.handler()).isInstanceOf(VisionHandler.class);
-    }
-
-    @Test
-    void deadLettersCarryPhotosOnlyWithALargeEnoughProducerRequestSize() {
-        ServiceConfig.Kafka defaults = settings(Map.of()).config().kafka();
-        assertThat(VllmWorker.deadLettersCanCarryPhotos(defaults)).isFalse();
-        assertThat(VllmWorker.deadLettersCanCarryPhotos(withProducer(defaults, "1048576"))).isFalse();
-        assertThat(VllmWorker.deadLettersCanCarryPhotos(withProducer(defaults, "lots"))).isFalse();
-        assertThat(VllmWorker.deadLettersCanCarryPhotos(withProducer(defaults, "5308416"))).isTrue();
-        assertThat(VllmWorker.deadLettersCanCarryPhotos(withProducer(defaults, " 8388608 "))).isTrue();
-    }
-
-    private static ServiceConfig.Kafka withProducer(ServiceConfig.Kafka k, String maxRequestSize) {
-        return new ServiceConfig.Kafka(k.bootstrapServers(), k.clientId(), k.replicationFactor(), k.partitions(),
-                Map.of("max.request.size", maxRequestSize), k.consumer(), k.admin());
     }
 }
