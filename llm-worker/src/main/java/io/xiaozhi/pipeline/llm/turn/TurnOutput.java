@@ -1,0 +1,110 @@
+package io.xiaozhi.pipeline.llm.turn;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.xiaozhi.pipeline.common.envelope.Envelope;
+import io.xiaozhi.pipeline.common.envelope.EnvelopeHeaders;
+import io.xiaozhi.pipeline.common.envelope.HeaderValues;
+import io.xiaozhi.pipeline.common.envelope.MessageTypes;
+import io.xiaozhi.pipeline.common.runtime.StageContext;
+import io.xiaozhi.pipeline.common.runtime.StageException;
+import io.xiaozhi.pipeline.common.text.Emotion;
+import io.xiaozhi.pipeline.llm.LlmMetrics;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * What one attempt at a turn sends, and the bookkeeping of it: sentences to speech synthesis (keyed
+ * {@code <turn>:<seq>} so a turn's sentences spread over the stage's partitions, with the request's
+ * envelope, {@code xz.seq}, {@code xz.last} and the turn's end-of-speech time), and the emotion, tool
+ * calls, turn end and session end to the gateway. Once the turn is cancelled or the attempt has
+ * timed out, nothing more is sent: the next send throws.
+ */
+public final class TurnOutput {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final StageContext context;
+    private final Envelope envelope;
+    private final String ttsTopic;
+    private final LlmMetrics metrics;
+    private final List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
+    private int sentences;
+
+    public TurnOutput(StageContext context, Envelope envelope, String ttsTopic, LlmMetrics metrics) {
+        this.context = context;
+        this.envelope = envelope;
+        this.ttsTopic = ttsTopic;
+        this.metrics = metrics;
+    }
+
+    /** A sentence for speech synthesis; {@code text} may be empty only on the last one (it then just closes the turn). */
+    public void sentence(int seq, String text, boolean last, Long endOfSpeech) {
+        ensureLive();
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(ttsTopic, envelope.turnId() + ":" + seq,
+                text.getBytes(StandardCharsets.UTF_8));
+        envelope.writeTo(record.headers());
+        HeaderValues.putLong(record.headers(), EnvelopeHeaders.SEQUENCE, seq);
+        HeaderValues.putBoolean(record.headers(), EnvelopeHeaders.LAST, last);
+        if (endOfSpeech != null) {
+            HeaderValues.putLong(record.headers(), EnvelopeHeaders.END_OF_SPEECH, endOfSpeech);
+        }
+        sends.add(context.send(record));
+        sentences++;
+        metrics.sentence();
+    }
+
+    /** The reply's emotion: the emoji as payload, its name in {@code xz.emotion}. */
+    public void emotion(String emoji, Emotion emotion) {
+        ensureLive();
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(envelope.replyTo(), envelope.sessionId(),
+                emoji.getBytes(StandardCharsets.UTF_8));
+        envelope.writeTo(record.headers());
+        HeaderValues.putText(record.headers(), EnvelopeHeaders.TYPE, MessageTypes.EMOTION);
+        HeaderValues.putText(record.headers(), EnvelopeHeaders.EMOTION, emotion.wireName());
+        sends.add(context.send(record));
+    }
+
+    /** Asks the gateway to call a device tool by its device name. */
+    public void toolCall(String callId, String deviceName, JsonNode arguments) {
+        ensureLive();
+        ObjectNode payload = JSON.createObjectNode();
+        payload.put("call_id", callId);
+        payload.put("name", deviceName);
+        payload.set("arguments", arguments);
+        sends.add(context.reply(MessageTypes.TOOL_CALL, payload.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The turn ends without anything spoken. */
+    public void turnEnd() {
+        ensureLive();
+        sends.add(context.reply(MessageTypes.TURN_END, new byte[0]));
+    }
+
+    /** The conversation is over: the gateway closes the connection once the reply has played. */
+    public void sessionEnd() {
+        ensureLive();
+        sends.add(context.reply(MessageTypes.SESSION_END, new byte[0]));
+    }
+
+    /** Sentences sent by this attempt. */
+    public int sentences() {
+        return sentences;
+    }
+
+    /** Completes when every send so far has been acknowledged; fails with the first failure. */
+    public CompletableFuture<Void> acknowledged() {
+        return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
+    }
+
+    private void ensureLive() {
+        if (context.cancelled()) {
+            throw new StageException("llm: the turn was cancelled or the attempt timed out; nothing more is sent", true);
+        }
+    }
+}
