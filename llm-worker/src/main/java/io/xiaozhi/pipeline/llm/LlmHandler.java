@@ -36,6 +36,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -266,7 +267,7 @@ public final class LlmHandler implements StageHandler {
             failure = new StageException("llm: the key-value store failed: " + e.getMessage(), true, e);
         } else if (cause instanceof EnvelopeException e) {
             failure = new StageException("llm: " + e.getMessage(), false, e);
-        } else if (cause instanceof TimeoutException || cause instanceof org.apache.kafka.common.errors.RetriableException) {
+        } else if (cause instanceof TimeoutException || cause instanceof RetriableException) {
             failure = new StageException("llm: " + cause, true, cause);
         } else {
             failure = new StageException("llm: " + cause, false, cause);

@@ -278,8 +278,7 @@ public final class OfflineResponder implements ChatModel {
         String chosen = null;
         JsonNode chosenSchema = null;
         int numeric = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = properties.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> property = it.next();
+        for (Map.Entry<String, JsonNode> property : properties.properties()) {
             String type = property.getValue().path("type").asText("");
             if (!type.equals("integer") && !type.equals("number")) {
                 continue;

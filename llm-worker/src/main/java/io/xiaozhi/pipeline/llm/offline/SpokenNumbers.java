@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Numbers written as words, turned into digits: English ({@code twenty five}, {@code one hundred and
@@ -20,27 +22,36 @@ final class SpokenNumbers {
             Map.entry("eighteen", 18), Map.entry("nineteen", 19), Map.entry("twenty", 20), Map.entry("thirty", 30),
             Map.entry("forty", 40), Map.entry("fifty", 50), Map.entry("sixty", 60), Map.entry("seventy", 70),
             Map.entry("eighty", 80), Map.entry("ninety", 90));
+    private static final Pattern WORD = Pattern.compile("[a-z]+");
     private static final String CHINESE_DIGITS = "零〇一二两三四五六七八九";
     private static final int[] CHINESE_VALUES = {0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9};
 
     private SpokenNumbers() {
     }
 
-    /** {@code text} (lower case) with English number words replaced by digits. */
+    /** {@code text} (lower case) with English number words replaced by digits; everything else is kept as it is. */
     static String englishToDigits(String text) {
-        String[] tokens = text.replace('-', ' ').split(" ", -1);
-        List<String> out = new ArrayList<>();
+        List<int[]> words = new ArrayList<>();
+        Matcher matcher = WORD.matcher(text);
+        while (matcher.find()) {
+            words.add(new int[] {matcher.start(), matcher.end()});
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        int copied = 0;
         int i = 0;
-        while (i < tokens.length) {
-            if (!isNumberWord(tokens[i])) {
-                out.add(tokens[i]);
+        while (i < words.size()) {
+            if (!isNumberWord(word(text, words.get(i)))) {
                 i++;
                 continue;
             }
             long total = 0;
             long current = 0;
-            while (i < tokens.length) {
-                String token = tokens[i];
+            int last = i;
+            for (int j = i; j < words.size(); j++) {
+                if (j > i && !text.substring(words.get(j - 1)[1], words.get(j)[0]).matches("[ -]+")) {
+                    break;
+                }
+                String token = word(text, words.get(j));
                 if (SMALL.containsKey(token)) {
                     current += SMALL.get(token);
                 } else if (token.equals("hundred")) {
@@ -48,16 +59,23 @@ final class SpokenNumbers {
                 } else if (token.equals("thousand")) {
                     total += (current == 0 ? 1 : current) * 1000;
                     current = 0;
-                } else if (token.equals("and") && i + 1 < tokens.length && SMALL.containsKey(tokens[i + 1]) && (total + current) >= 100) {
-                    // "one hundred and five"
+                } else if (token.equals("and") && j + 1 < words.size() && SMALL.containsKey(word(text, words.get(j + 1)))
+                        && total + current >= 100) {
+                    continue; // "one hundred and five"
                 } else {
                     break;
                 }
-                i++;
+                last = j;
             }
-            out.add(Long.toString(total + current));
+            out.append(text, copied, words.get(i)[0]).append(total + current);
+            copied = words.get(last)[1];
+            i = last + 1;
         }
-        return String.join(" ", out);
+        return out.append(text.substring(copied)).toString();
+    }
+
+    private static String word(String text, int[] span) {
+        return text.substring(span[0], span[1]);
     }
 
     private static boolean isNumberWord(String token) {

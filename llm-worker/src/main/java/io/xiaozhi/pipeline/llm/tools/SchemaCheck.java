@@ -1,7 +1,6 @@
 package io.xiaozhi.pipeline.llm.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 
@@ -74,8 +73,7 @@ public final class SchemaCheck {
         }
         JsonNode properties = schema.path("properties");
         boolean closed = schema.path("additionalProperties").isBoolean() && !schema.get("additionalProperties").asBoolean();
-        for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : value.properties()) {
             JsonNode propertySchema = properties.get(field.getKey());
             if (propertySchema == null) {
                 if (closed) {

@@ -2,6 +2,7 @@ package io.xiaozhi.pipeline.llm.turn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,13 +26,16 @@ import io.xiaozhi.pipeline.llm.testing.Requests;
 import io.xiaozhi.pipeline.llm.testing.ScriptedModel;
 import io.xiaozhi.pipeline.llm.testing.ScriptedModel.Round;
 import io.xiaozhi.pipeline.llm.testing.Sentence;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,7 +113,7 @@ class ToolLoopTest {
         assertThat(tools.get(0).toolCallId()).isEqualTo("call_1");
         assertThat(tools.get(0).content()).isEqualTo("2025-06-01 14:03:00, Sunday (time zone Asia/Shanghai, UTC+08:00)");
         assertThat(context.sentences(Fixture.TTS_TOPIC)).extracting(Sentence::text, Sentence::last)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("It's six past two in the afternoon.", true));
+                .containsExactly(tuple("It's six past two in the afternoon.", true));
         assertThat(context.replies(MessageTypes.TOOL_CALL)).isEmpty();
         assertThat(worker.metrics().count("xiaozhi.llm.tool_calls", "kind", "server", "outcome", "ok")).isEqualTo(1);
     }
@@ -168,7 +172,7 @@ class ToolLoopTest {
 
         assertThat(first.replies(MessageTypes.EMOTION)).containsExactly("😊");
         assertThat(first.sentences(Fixture.TTS_TOPIC)).extracting(Sentence::seq, Sentence::text, Sentence::last)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(0L, "Sure, one moment.", false));
+                .containsExactly(tuple(0L, "Sure, one moment.", false));
         List<String> calls = first.replies(MessageTypes.TOOL_CALL);
         assertThat(calls).hasSize(1);
         JsonNode call = JSON.readTree(calls.get(0));
@@ -184,9 +188,10 @@ class ToolLoopTest {
             assertThat(assistant.role()).isEqualTo(ChatMessage.Role.ASSISTANT);
             assertThat(assistant.toolCalls()).containsExactly(new ToolCall("call_v", "self_audio_speaker_set_volume", "{\"volume\":50}"));
             assertThat(toolMessages(resumed)).extracting(ChatMessage::toolCallId, ChatMessage::content)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("call_v", "true"));
+                    .containsExactly(tuple("call_v", "true"));
             assertThat(second.sentences(Fixture.TTS_TOPIC)).extracting(Sentence::seq, Sentence::text, Sentence::last)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, "Done, the volume is 50 now.", true));
+                    .containsExactly(tuple(1L, "Done, the volume is 50 now.", true));
+            assertThat(second.sentences(Fixture.TTS_TOPIC).get(0).endOfSpeech()).as("the turn's own end of speech").isEqualTo(1000L);
             assertThat(second.replies(MessageTypes.EMOTION)).as("one emotion per turn").isEmpty();
             assertThat(other.metrics().count("xiaozhi.llm.continuations", "outcome", "resumed")).isEqualTo(1);
             assertThat(other.metrics().count("xiaozhi.llm.tool_calls", "kind", "device", "outcome", "ok")).isEqualTo(1);
@@ -216,10 +221,10 @@ class ToolLoopTest {
             RecordingContext b = answer(workerB, calls.get(1).path("call_id").asText(), "self.screen.set_brightness",
                     "the screen is off", true);
             assertThat(b.sentences(Fixture.TTS_TOPIC)).extracting(Sentence::text, Sentence::last)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("Both done.", true));
+                    .containsExactly(tuple("Both done.", true));
             assertThat(toolMessages(modelB.requests().get(0))).extracting(ChatMessage::toolCallId, ChatMessage::content).containsExactly(
-                    org.assertj.core.groups.Tuple.tuple("call_v", "true"),
-                    org.assertj.core.groups.Tuple.tuple("call_b", "Error: the screen is off"));
+                    tuple("call_v", "true"),
+                    tuple("call_b", "Error: the screen is off"));
             assertThat(model.requests()).as("the first worker's model was asked only once").hasSize(1);
         }
     }
@@ -230,8 +235,8 @@ class ToolLoopTest {
                 .then(Round.say(""));
         RecordingContext context = say(worker, "what time is it");
         assertThat(context.sentences(Fixture.TTS_TOPIC)).extracting(Sentence::seq, Sentence::text, Sentence::last).containsExactly(
-                org.assertj.core.groups.Tuple.tuple(0L, "Let me check the time.", false),
-                org.assertj.core.groups.Tuple.tuple(1L, "", true));
+                tuple(0L, "Let me check the time.", false),
+                tuple(1L, "", true));
         assertThat(context.replies(MessageTypes.TURN_END)).isEmpty();
     }
 
@@ -264,7 +269,7 @@ class ToolLoopTest {
     @Test
     void anAnswerForATurnWithNoSavedStateFailsTheTurnAndIsCounted() {
         assertThatThrownBy(() -> answer(worker, "1.0", "self.audio_speaker.set_volume", "true", false))
-                .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                .isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOfSatisfying(StageException.class, e -> {
                     assertThat(e.retryable()).isFalse();
                     assertThat(e.getMessage()).contains("no saved state for tool round 1");
@@ -279,8 +284,8 @@ class ToolLoopTest {
     void aMalformedToolResultIsRefused() {
         RecordingContext context = new RecordingContext(envelope);
         var record = Requests.toolResult("llm", envelope, "1.0", "x", "y", false);
-        var request = Requests.asRequest(new org.apache.kafka.clients.producer.ProducerRecord<>("llm", null, envelope.sessionId(),
-                "not json".getBytes(), record.headers()));
+        var request = Requests.asRequest(new ProducerRecord<>("llm", null, envelope.sessionId(),
+                "not json".getBytes(StandardCharsets.UTF_8), record.headers()));
         assertThatThrownBy(() -> worker.handler().handle(request, context).toCompletableFuture().join())
                 .isInstanceOf(CompletionException.class)
                 .cause().isInstanceOfSatisfying(StageException.class, e -> assertThat(e.retryable()).isFalse());
