@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.xiaozhi.pipeline.common.envelope.Envelope;
-import io.xiaozhi.pipeline.common.storage.InMemoryKeyValueStore;
 import io.xiaozhi.pipeline.common.storage.KeyValueStore;
 import io.xiaozhi.pipeline.common.storage.TestDatabase;
 import io.xiaozhi.pipeline.common.storage.TestDatabases;
@@ -16,6 +15,7 @@ import io.xiaozhi.pipeline.llm.model.ChatMessage;
 import io.xiaozhi.pipeline.llm.testing.Fixture;
 import io.xiaozhi.pipeline.llm.testing.RecordingContext;
 import io.xiaozhi.pipeline.llm.testing.Requests;
+import io.xiaozhi.pipeline.llm.testing.TestStore;
 import io.xiaozhi.pipeline.llm.testing.ScriptedModel;
 import io.xiaozhi.pipeline.llm.testing.ScriptedModel.Round;
 import java.sql.Connection;
@@ -84,7 +84,8 @@ class HistoryTest {
     void eachTurnIsKeptHotForTheNextAndWrittenDurablyWithItsTimings() throws Exception {
         String device = "aa:bb:" + UUID.randomUUID().toString().substring(0, 8);
         String session = "s-" + UUID.randomUUID();
-        KeyValueStore store = new InMemoryKeyValueStore("test:");
+        TestStore testStore = new TestStore();
+        KeyValueStore store = testStore.store();
         ScriptedModel model = new ScriptedModel().then(Round.say("😊 Four.")).then(Round.say("Eight."));
         LlmWorker worker = Fixture.worker(model, store, dataSource, Clock.systemUTC());
         long now = System.currentTimeMillis();
@@ -126,12 +127,13 @@ class HistoryTest {
         assertThat(((Number) rows.get(1).get("total_ms")).intValue()).isGreaterThanOrEqualTo(900);
         assertThat(rows.get(2).get("asr_ms")).isNull();
         assertThat(worker.metrics().count("xiaozhi.llm.history.writes")).isEqualTo(4);
-        store.close();
+        testStore.close();
     }
 
     @Test
     void theHotHistoryKeepsTheLastTurnsAndEachTurnOnce() {
-        KeyValueStore store = new InMemoryKeyValueStore("test:");
+        TestStore testStore = new TestStore();
+        KeyValueStore store = testStore.store();
         LlmMetrics metrics = new LlmMetrics(new SimpleMeterRegistry());
         ConversationHistory history = new ConversationHistory(store, 3, Duration.ofHours(24), metrics);
         for (int i = 0; i < 5; i++) {
@@ -143,6 +145,7 @@ class HistoryTest {
         store.listAppend(ConversationHistory.key("dev"), "not json", 3, Duration.ofHours(1));
         assertThat(history.load("dev")).extracting(Exchange::turnId).containsExactly("turn-3", "turn-4");
         assertThat(metrics.count("xiaozhi.llm.history.failures", "op", "read")).isEqualTo(1);
+        testStore.close();
     }
 
     @Test

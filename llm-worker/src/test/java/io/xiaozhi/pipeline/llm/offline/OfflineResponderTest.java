@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
 import io.xiaozhi.pipeline.common.envelope.Envelope;
 import io.xiaozhi.pipeline.common.envelope.MessageTypes;
-import io.xiaozhi.pipeline.common.storage.InMemoryKeyValueStore;
 import io.xiaozhi.pipeline.common.storage.KeyValueStore;
 import io.xiaozhi.pipeline.common.storage.TestDatabase;
 import io.xiaozhi.pipeline.common.storage.TestDatabases;
@@ -15,6 +14,7 @@ import io.xiaozhi.pipeline.llm.LlmWorker;
 import io.xiaozhi.pipeline.llm.testing.Fixture;
 import io.xiaozhi.pipeline.llm.testing.RecordingContext;
 import io.xiaozhi.pipeline.llm.testing.Requests;
+import io.xiaozhi.pipeline.llm.testing.TestStore;
 import io.xiaozhi.pipeline.llm.testing.Sentence;
 import java.time.Clock;
 import java.time.Instant;
@@ -39,6 +39,7 @@ class OfflineResponderTest {
     private static TestDatabase database;
     private static HikariDataSource dataSource;
 
+    private TestStore testStore;
     private KeyValueStore store;
     private LlmWorker worker;
     private Envelope envelope;
@@ -57,7 +58,8 @@ class OfflineResponderTest {
 
     @BeforeEach
     void setUp() {
-        store = new InMemoryKeyValueStore("test:");
+        testStore = new TestStore();
+        store = testStore.store();
         worker = Fixture.worker(new OfflineResponder(CLOCK, Fixture.ZONE), store, dataSource, CLOCK);
         envelope = Requests.envelope("s-" + UUID.randomUUID(), "aa:bb:cc:dd:ee:02", "t-" + UUID.randomUUID(), Fixture.DOWNLINK);
     }
@@ -65,7 +67,7 @@ class OfflineResponderTest {
     @AfterEach
     void tearDown() {
         worker.close();
-        store.close();
+        testStore.close();
     }
 
     private RecordingContext say(String text) throws Exception {

@@ -20,7 +20,6 @@ import io.xiaozhi.pipeline.common.provider.OpenAiEndpoint;
 import io.xiaozhi.pipeline.common.provider.ProviderMetrics;
 import io.xiaozhi.pipeline.common.runtime.FailureClassifier;
 import io.xiaozhi.pipeline.common.runtime.StageException;
-import io.xiaozhi.pipeline.common.storage.InMemoryKeyValueStore;
 import io.xiaozhi.pipeline.common.storage.KeyValueStore;
 import io.xiaozhi.pipeline.common.storage.TestDatabase;
 import io.xiaozhi.pipeline.common.storage.TestDatabases;
@@ -32,6 +31,7 @@ import io.xiaozhi.pipeline.llm.testing.FakeOpenAi;
 import io.xiaozhi.pipeline.llm.testing.Fixture;
 import io.xiaozhi.pipeline.llm.testing.RecordingContext;
 import io.xiaozhi.pipeline.llm.testing.Requests;
+import io.xiaozhi.pipeline.llm.testing.TestStore;
 import io.xiaozhi.pipeline.llm.testing.Sentence;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -60,6 +60,7 @@ class OpenAiChatModelTest {
     private static HikariDataSource dataSource;
 
     private FakeOpenAi api;
+    private TestStore testStore;
     private KeyValueStore store;
     private SimpleMeterRegistry meters;
     private LlmWorker worker;
@@ -80,7 +81,8 @@ class OpenAiChatModelTest {
     @BeforeEach
     void setUp() throws Exception {
         api = new FakeOpenAi();
-        store = new InMemoryKeyValueStore("test:");
+        testStore = new TestStore();
+        store = testStore.store();
         meters = new SimpleMeterRegistry();
         worker = worker(store, meters);
         envelope = Requests.envelope("s-" + UUID.randomUUID(), "aa:bb:cc:" + UUID.randomUUID().toString().substring(0, 8), "t-" + UUID.randomUUID(),
@@ -99,7 +101,7 @@ class OpenAiChatModelTest {
     void tearDown() {
         worker.close();
         api.close();
-        store.close();
+        testStore.close();
     }
 
     private CompletableFuture<Void> handle(LlmWorker target, ProducerRecord<String, byte[]> record, RecordingContext context) throws Exception {

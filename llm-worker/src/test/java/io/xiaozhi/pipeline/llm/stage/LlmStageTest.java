@@ -18,7 +18,6 @@ import io.xiaozhi.pipeline.common.envelope.MessageTypes;
 import io.xiaozhi.pipeline.common.provider.ProviderMetrics;
 import io.xiaozhi.pipeline.common.runtime.StageMetrics;
 import io.xiaozhi.pipeline.common.runtime.StageRuntime;
-import io.xiaozhi.pipeline.common.storage.InMemoryKeyValueStore;
 import io.xiaozhi.pipeline.common.storage.KeyValueStore;
 import io.xiaozhi.pipeline.common.storage.TestDatabase;
 import io.xiaozhi.pipeline.common.storage.TestDatabases;
@@ -28,6 +27,7 @@ import io.xiaozhi.pipeline.llm.LlmWorker;
 import io.xiaozhi.pipeline.llm.testing.FakeOpenAi;
 import io.xiaozhi.pipeline.llm.testing.Fixture;
 import io.xiaozhi.pipeline.llm.testing.Requests;
+import io.xiaozhi.pipeline.llm.testing.TestStore;
 import io.xiaozhi.pipeline.llm.testing.Sentence;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -49,6 +49,7 @@ class LlmStageTest {
     private static HikariDataSource dataSource;
 
     private FakeOpenAi api;
+    private TestStore testStore;
     private KeyValueStore store;
     private Envelope envelope;
 
@@ -67,13 +68,14 @@ class LlmStageTest {
     @BeforeEach
     void setUp() throws Exception {
         api = new FakeOpenAi();
-        store = new InMemoryKeyValueStore("test:");
+        testStore = new TestStore();
+        store = testStore.store();
     }
 
     @AfterEach
     void tearDown() {
         api.close();
-        store.close();
+        testStore.close();
     }
 
     private Envelope envelope(LlmStage stage) {

@@ -11,7 +11,6 @@ import io.xiaozhi.pipeline.common.envelope.Envelope;
 import io.xiaozhi.pipeline.common.envelope.MessageTypes;
 import io.xiaozhi.pipeline.common.provider.ProviderMetrics;
 import io.xiaozhi.pipeline.common.runtime.StageException;
-import io.xiaozhi.pipeline.common.storage.InMemoryKeyValueStore;
 import io.xiaozhi.pipeline.common.storage.KeyValueStore;
 import io.xiaozhi.pipeline.common.storage.TestDatabase;
 import io.xiaozhi.pipeline.common.storage.TestDatabases;
@@ -23,6 +22,7 @@ import io.xiaozhi.pipeline.llm.model.ToolSpec;
 import io.xiaozhi.pipeline.llm.testing.Fixture;
 import io.xiaozhi.pipeline.llm.testing.RecordingContext;
 import io.xiaozhi.pipeline.llm.testing.Requests;
+import io.xiaozhi.pipeline.llm.testing.TestStore;
 import io.xiaozhi.pipeline.llm.testing.ScriptedModel;
 import io.xiaozhi.pipeline.llm.testing.ScriptedModel.Round;
 import io.xiaozhi.pipeline.llm.testing.Sentence;
@@ -50,6 +50,7 @@ class ToolLoopTest {
     private static TestDatabase database;
     private static HikariDataSource dataSource;
 
+    private TestStore testStore;
     private KeyValueStore store;
     private ScriptedModel model;
     private LlmWorker worker;
@@ -69,7 +70,8 @@ class ToolLoopTest {
 
     @BeforeEach
     void setUp() {
-        store = new InMemoryKeyValueStore("test:");
+        testStore = new TestStore();
+        store = testStore.store();
         model = new ScriptedModel();
         worker = Fixture.worker(model, store, dataSource, CLOCK);
         String session = "s-" + UUID.randomUUID();
@@ -79,7 +81,7 @@ class ToolLoopTest {
     @AfterEach
     void tearDown() {
         worker.close();
-        store.close();
+        testStore.close();
     }
 
     private RecordingContext say(LlmWorker target, String text) throws Exception {
