@@ -33,8 +33,10 @@ import java.util.regex.Pattern;
  * conversation with the {@code end_conversation} tool), the time, the date and day, simple
  * arithmetic, and the device's volume and screen brightness (through the device's own
  * {@code …set_volume} and {@code …set_brightness} tools, with arguments shaped by their input schema;
- * "louder" and "dimmer" read the current level with {@code …get_device_status} first). Anything else
- * gets: "I can't answer that without a language model configured."
+ * "louder" and "dimmer" read the current level with {@code …get_device_status} first), and "what do
+ * you see" through the device's camera ({@code …take_photo} with the user's words as the question;
+ * it then says the vision model's answer). Anything else gets: "I can't answer that without a
+ * language model configured."
  *
  * <p>It works through the same interface and tool loop as a real model: it streams its text in small
  * pieces and calls tools by the names it was offered, then phrases the tool's answer.
@@ -54,6 +56,11 @@ public final class OfflineResponder implements ChatModel {
             "你好小志", "小智", "小志", "嗨", "哈喽", "小爱同学", "早上好", "下午好", "晚上好", "嗨小智");
     private static final List<String> GOODBYES = List.of("goodbye", "good bye", "bye", "see you", "that's all", "good night",
             "再见", "拜拜", "晚安", "退下", "回头见");
+
+    private static final List<String> LOOK_EN = List.of("what do you see", "what can you see", "take a photo", "take a picture",
+            "look at", "what is in front of you", "what's in front of you", "what am i holding", "describe what you see");
+    private static final List<String> LOOK_ZH = List.of("拍照", "拍张照", "拍个照", "看看", "看到什么", "看见什么", "这是什么", "前面有什么");
+    private static final String CAMERA_TOOL_SUFFIX = "take_photo";
 
     /** What a device setting is called and how to find its tools. */
     private enum Setting {
@@ -154,6 +161,9 @@ public final class OfflineResponder implements ChatModel {
                     : "Today is " + now.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + ", "
                     + now.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + " " + now.getDayOfMonth() + ", " + now.getYear() + ".");
         }
+        if (LOOK_EN.stream().anyMatch(phrase -> containsPhrase(text, phrase)) || LOOK_ZH.stream().anyMatch(text::contains)) {
+            return look(said, zh, tools, messages);
+        }
         for (Setting setting : Setting.values()) {
             if (setting.mentionedIn(text)) {
                 return adjust(setting, text, zh, tools, messages);
@@ -173,6 +183,49 @@ public final class OfflineResponder implements ChatModel {
                     + "do simple arithmetic, and set the volume or brightness.");
         }
         return Reply.say("🤔 " + (zh ? UNKNOWN_ZH : UNKNOWN_EN));
+    }
+
+    /**
+     * A request to look: the device's camera tool ({@code …take_photo}) with the user's words as its
+     * question, for the vision model to answer.
+     */
+    private Reply look(String said, boolean zh, List<ToolSpec> tools, List<ChatMessage> messages) {
+        Optional<ToolSpec> camera = toolEndingWith(tools, CAMERA_TOOL_SUFFIX);
+        if (camera.isEmpty()) {
+            return Reply.say(zh ? "这个设备没有我能用的摄像头。" : "This device has no camera I can use.");
+        }
+        JsonNode properties = camera.get().parameters().path("properties");
+        String field = properties.has("question") ? "question" : null;
+        for (Map.Entry<String, JsonNode> property : properties.properties()) {
+            if (field == null && property.getValue().path("type").asText().equals("string")) {
+                field = property.getKey();
+            }
+        }
+        ObjectNode arguments = JSON.createObjectNode();
+        if (field != null) {
+            arguments.put(field, said.strip());
+        }
+        return new Reply("", call(messages, camera.get().name(), arguments));
+    }
+
+    /** The camera's answer: the vision endpoint's JSON ({@code response} or {@code message}), or the text as it is. */
+    private static Reply reportPhoto(String result, boolean failed, boolean zh) {
+        String raw = result.startsWith("Error:") ? result.substring("Error:".length()).strip() : result.strip();
+        String answer = detail(result);
+        boolean ok = !failed;
+        try {
+            JsonNode json = JSON.readTree(raw);
+            if (json != null && json.isObject()) {
+                ok = ok && json.path("success").asBoolean(true);
+                answer = json.hasNonNull("response") ? json.path("response").asText() : json.path("message").asText(answer);
+            }
+        } catch (IOException notJson) {
+            // a device that answers in plain text: say what it said
+        }
+        if (!ok || answer.isBlank()) {
+            return Reply.say(zh ? "抱歉，我没能看清：" + answer : "Sorry, I couldn't see anything: " + answer);
+        }
+        return Reply.say(answer);
     }
 
     /** A volume or brightness request: an absolute level, or up or down from the current one. */
@@ -223,6 +276,9 @@ public final class OfflineResponder implements ChatModel {
         boolean failed = result.startsWith("Error:");
         if (call.name().equals(ServerTools.END_CONVERSATION)) {
             return Reply.say(zh ? "再见！" : "Goodbye! Talk to you soon.");
+        }
+        if (call.name().endsWith(CAMERA_TOOL_SUFFIX)) {
+            return reportPhoto(result, failed, zh);
         }
         String text = normalise(said);
         for (Setting setting : Setting.values()) {

@@ -158,6 +158,31 @@ class OfflineResponderTest {
     }
 
     @Test
+    void itLooksThroughTheCameraAndSaysWhatTheVisionModelSaw() throws Exception {
+        Fixture.storeTools(store, envelope.sessionId(), Fixture.volumeTool(), Fixture.cameraTool());
+        JsonNode call = onlyToolCall(say("What do you see?"));
+        assertThat(call.path("name").asText()).isEqualTo("self.camera.take_photo");
+        assertThat(call.path("arguments")).isEqualTo(JSON.readTree("{\"question\":\"What do you see?\"}"));
+        String visionAnswer = "{\"success\":true,\"action\":\"RESPONSE\",\"response\":\"A red square on a white table.\"}";
+        assertThat(spoken(answer(call, visionAnswer, false))).isEqualTo("A red square on a white table.");
+    }
+
+    @Test
+    void aFailedPhotoIsReportedInTheUsersLanguage() throws Exception {
+        Fixture.storeTools(store, envelope.sessionId(), Fixture.cameraTool());
+        JsonNode again = onlyToolCall(say("拍张照看看前面有什么"));
+        assertThat(spoken(answer(again, "{\"success\":false,\"message\":\"photo upload timed out\"}", false)))
+                .isEqualTo("抱歉，我没能看清：photo upload timed out");
+    }
+
+    @Test
+    void withoutACameraItSaysSo() throws Exception {
+        RecordingContext context = say("take a photo");
+        assertThat(context.replies(MessageTypes.TOOL_CALL)).isEmpty();
+        assertThat(spoken(context)).isEqualTo("This device has no camera I can use.");
+    }
+
+    @Test
     void withoutAVolumeToolItSaysSo() throws Exception {
         RecordingContext context = say("set the volume to 20");
         assertThat(context.replies(MessageTypes.TOOL_CALL)).isEmpty();

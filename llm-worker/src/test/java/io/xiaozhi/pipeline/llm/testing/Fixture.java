@@ -48,6 +48,19 @@ public final class Fixture {
         return tool("self.screen.set_brightness", "self_screen_set_brightness", "Set the brightness of the screen (0-100).", "brightness");
     }
 
+    /** The firmware's camera: {@code self.camera.take_photo} with a required string {@code question}. */
+    public static ObjectNode cameraTool() {
+        ObjectNode tool = JSON.createObjectNode();
+        tool.put("name", "self.camera.take_photo");
+        tool.put("llm_name", "self_camera_take_photo");
+        tool.put("description", "Take a photo and explain it; use when the user asks to see something.");
+        ObjectNode schema = tool.putObject("input_schema");
+        schema.put("type", "object");
+        schema.putObject("properties").putObject("question").put("type", "string");
+        schema.putArray("required").add("question");
+        return tool;
+    }
+
     public static ObjectNode statusTool() {
         ObjectNode tool = JSON.createObjectNode();
         tool.put("name", "self.get_device_status");
