@@ -391,7 +391,8 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
             continuation.put("name", name);
             continuation.put("result", result.text());
             continuation.put("is_error", result.isError());
-            services.publisher().toolResult(turn, continuation.toString(), services.clock().getAsLong());
+            services.publisher().toolResult(turn, continuation.toString(), services.clock().getAsLong())
+                    .whenComplete((m, e) -> failedToPublish(turn, e));
         });
     }
 

@@ -286,6 +286,23 @@ class DeviceSessionTest {
     }
 
     @Test
+    void aToolAnswerThatCannotBePublishedEndsTheTurnWithAnApology() throws Exception {
+        MockProducer<String, byte[]> failing = new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+        DeviceSession session = new DeviceSession("s-1", "aa:bb:cc:dd:ee:ff", 1, transport, TestSessions.services(meters, failing, 4));
+        // no MCP: the gateway answers the call itself at once ("this device offers no tools")
+        session.onText("{\"type\":\"hello\"}");
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"louder please\"}");
+        assertThat(failing.completeNext()).as("the turn was published").isTrue();
+        String turn = new String(failing.history().get(0).headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8);
+        session.onDownlink(new DownlinkRecord(MessageTypes.TOOL_CALL, "s-1", turn, -1, -1, false, false, "",
+                "{\"call_id\":\"c-1\",\"name\":\"no.such.tool\",\"arguments\":{}}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(failing.history()).as("the tool's answer is being published").hasSize(2);
+        assertThat(failing.errorNext(new org.apache.kafka.common.errors.TimeoutException("broker gone"))).isTrue();
+        assertThat(texts).anySatisfy(text -> assertThat(text).contains("\"type\":\"alert\""));
+        assertThat(meters.get("xiaozhi.gateway.turns").tag("outcome", "error").counter().count()).isEqualTo(1);
+    }
+
+    @Test
     void aToolCallTheDeviceNeverAnswersEndsInAnErrorResult() throws Exception {
         DeviceSession session = session(1, 4);
         session.onText("{\"type\":\"hello\",\"features\":{\"mcp\":true}}");
