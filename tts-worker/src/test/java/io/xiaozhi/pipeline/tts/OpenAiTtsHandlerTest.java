@@ -250,6 +250,18 @@ class OpenAiTtsHandlerTest {
     }
 
     @Test
+    void whenTheTurnLeavesNoTimeForAnotherAttemptTheSentenceFailsAtOnce() throws Exception {
+        TtsHandler handler = handler(text(503, "text/plain", "overloaded"));
+        // the first backoff is 20 ms; the turn ends in 15 ms
+        StageRequest request = TestSentences.request("turn-8b", 0, true, "Hello.", 1, System.currentTimeMillis() + 15);
+        RecordingContext context = handle(handler, request);
+        assertThat(context.downlink()).singleElement().satisfies(r -> assertThat(r.type()).isEqualTo(MessageTypes.SENTENCE_FAILED));
+
+        StageRequest roomy = TestSentences.request("turn-8c", 0, true, "Hello.", 1, System.currentTimeMillis() + 60_000);
+        assertThatThrownBy(() -> handler.handle(roomy, new RecordingContext(roomy.envelope()))).isInstanceOf(StageException.class);
+    }
+
+    @Test
     void aBodyThatStallsTimesOutWithinTheAttempt() throws Exception {
         TtsHandler handler = handler(FakeSpeechServer.stalled("audio/pcm", new byte[400]));
         StageRequest request = TestSentences.request("turn-9", 0, true, "Hello.", "xiaozhi.downlink.test", 3);

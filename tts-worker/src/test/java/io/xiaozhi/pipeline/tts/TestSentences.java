@@ -43,6 +43,13 @@ final class TestSentences {
         return new StageRequest(record, Envelope.readFrom(record.headers()), attempt);
     }
 
+    /** A request whose turn ends at {@code deadlineEpochMs}. */
+    static StageRequest request(String turn, int seq, boolean last, String text, int attempt, long deadlineEpochMs) {
+        ConsumerRecord<String, byte[]> record = consumerRecord(turn, seq, last, text, "xiaozhi.downlink.test");
+        HeaderValues.putLong(record.headers(), EnvelopeHeaders.DEADLINE, deadlineEpochMs);
+        return new StageRequest(record, Envelope.readFrom(record.headers()), attempt);
+    }
+
     static StageRequest request(String turn, int seq, boolean last, String text) {
         return request(turn, seq, last, text, "xiaozhi.downlink.test", 1);
     }
