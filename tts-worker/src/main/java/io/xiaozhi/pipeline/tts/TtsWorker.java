@@ -18,13 +18,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TTS stage's worker: the provider chosen by {@code providers.tts.type} ({@code offline}: FreeTTS
- * {@code kevin16} with one voice per {@code ai_providers.tts.max_concurrent}; {@code openai}: an
- * OpenAI-compatible {@code audio/speech} API) behind a {@link TtsHandler}.
+ * The TTS stage's worker: the provider chosen by {@code providers.tts.type} behind a
+ * {@link TtsHandler}. {@code offline}: FreeTTS {@code kevin16}, one voice per
+ * {@code ai_providers.tts.max_concurrent} (at most {@value #MAX_OFFLINE_VOICES}); {@code openai}: an
+ * OpenAI-compatible {@code audio/speech} API.
  */
 public final class TtsWorker implements Worker {
 
     private static final Logger LOG = LoggerFactory.getLogger(TtsWorker.class);
+    /**
+     * Most FreeTTS voices allocated, whatever {@code max_concurrent} says: each holds about 6 MB, and
+     * one speaks a sentence in milliseconds, so further callers wait briefly for a free voice instead.
+     */
+    static final int MAX_OFFLINE_VOICES = 16;
 
     private final SpeechSynthesizer synthesizer;
     private final TtsHandler handler;
@@ -62,7 +68,7 @@ public final class TtsWorker implements Worker {
                     + FreeTtsVoices.VOICE + ", not '" + voice + "'");
         }
         long start = System.nanoTime();
-        FreeTtsVoices voices = new FreeTtsVoices(limits.maxConcurrent());
+        FreeTtsVoices voices = new FreeTtsVoices(Math.min(limits.maxConcurrent(), MAX_OFFLINE_VOICES));
         LOG.info("tts worker: {} FreeTTS voices allocated in {} ms", voices.size(), (System.nanoTime() - start) / 1_000_000);
         return new FreeTtsSpeech(voices);
     }

@@ -8,8 +8,8 @@ import java.util.Arrays;
 
 /**
  * Encodes the downlink's audio: 24 kHz mono speech into 60 ms Opus packets (1440 samples each),
- * with a chosen encoder complexity. Concentus's complexity trades CPU for quality: on a 2-core test
- * machine, about 3,000 packets a second per core at 0, 1,300 at 5 and 1,000 at 10 (TtsBenchmark).
+ * with a chosen encoder complexity. Concentus's complexity trades CPU for quality: one core encodes
+ * about 2,300 packets a second at 0, 1,300 at 5 and 880 at 10 (TtsBenchmark, 24 kbit/s speech).
  *
  * <p>One instance per sentence: the encoder carries state from packet to packet, so a fresh one makes
  * a sentence's packets depend on its own audio only (the same sentence always encodes to the same
