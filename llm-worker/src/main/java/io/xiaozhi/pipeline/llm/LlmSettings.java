@@ -1,11 +1,14 @@
 package io.xiaozhi.pipeline.llm;
 
+import io.xiaozhi.pipeline.common.config.ServiceConfig;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Objects;
 
 /**
- * The llm-worker's own settings. Not in {@code config.yaml} yet: the defaults are fixed here.
+ * The llm-worker's own settings: the conversation from {@code config.yaml}'s {@code llm} section
+ * ({@link #from}); the durable-history batching, the saved turn state and the prompt cache at the
+ * defaults fixed here.
  *
  * @param defaultSystemPrompt the persona of a device without an agent
  * @param historyTurns the exchanges (user and assistant) kept in the hot history per device, 1..100
@@ -54,6 +57,15 @@ public record LlmSettings(String defaultSystemPrompt, int historyTurns, Duration
     public static LlmSettings defaults() {
         return new LlmSettings(DEFAULT_SYSTEM_PROMPT, 10, Duration.ofHours(24), 5, Duration.ofMinutes(5), Duration.ofSeconds(60),
                 ZoneId.systemDefault(), 10_000, 100, Duration.ofSeconds(1));
+    }
+
+    /** The {@code llm} section of {@code config.yaml} over the defaults. */
+    public static LlmSettings from(ServiceConfig.Llm llm) {
+        LlmSettings defaults = defaults();
+        return new LlmSettings(llm.systemPrompt().isBlank() ? DEFAULT_SYSTEM_PROMPT : llm.systemPrompt(), llm.historyTurns(),
+                Duration.ofHours(llm.historyTtlHours()), llm.maxToolRounds(), defaults.turnStateTtl(), defaults.agentCacheTtl(),
+                llm.timeZone().isBlank() ? ZoneId.systemDefault() : ZoneId.of(llm.timeZone()), defaults.historyQueue(),
+                defaults.historyBatch(), defaults.historyFlush());
     }
 
     public LlmSettings withMaxToolRounds(int rounds) {

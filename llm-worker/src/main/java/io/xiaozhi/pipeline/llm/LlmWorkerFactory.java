@@ -25,23 +25,26 @@ public final class LlmWorkerFactory implements WorkerFactory {
 
     private final LlmSettings settings;
 
+    /** A factory that takes its settings from the service's {@code config.yaml} ({@code llm}). */
     public LlmWorkerFactory() {
-        this(LlmSettings.defaults());
+        this(null);
     }
 
+    /** A factory with the given settings ({@code null}: from {@code config.yaml}). */
     public LlmWorkerFactory(LlmSettings settings) {
         this.settings = settings;
     }
 
     @Override
     public Worker create(ServiceContext context) {
-        ChatModel model = model(context);
+        LlmSettings settings = this.settings != null ? this.settings : LlmSettings.from(context.settings().config().llm());
+        ChatModel model = model(context, settings);
         LOG.info("llm-worker: {}", model.describe());
         return new LlmWorker(model, context.keyValues(), context::database, settings, context.meters(), context.clock(),
                 Topics.requests(Stage.TTS));
     }
 
-    private ChatModel model(ServiceContext context) {
+    private static ChatModel model(ServiceContext context, LlmSettings settings) {
         ServiceConfig.Provider provider = context.settings().config().providers().of(Stage.LLM);
         if (provider.type() == ServiceConfig.ProviderType.OPENAI) {
             return new OpenAiChatModel(new OpenAiEndpoint(Stage.LLM.id(), provider, OpenAiEndpoint.defaultClient(),

@@ -1,12 +1,13 @@
 package io.xiaozhi.pipeline.tts;
 
+import io.xiaozhi.pipeline.common.config.ServiceConfig;
 import io.xiaozhi.pipeline.tts.audio.ChunkPlan;
 import io.xiaozhi.pipeline.tts.provider.ResponseFormat;
 
 /**
- * The TTS worker's own settings, fixed at their defaults until {@code config.yaml} and
- * {@code performance.yaml} carry them: Opus complexity and bit rate, how audio is cut into records,
- * and what is asked of an OpenAI-compatible speech API.
+ * The TTS worker's own settings: Opus complexity and bit rate and what is asked of an
+ * OpenAI-compatible speech API from {@code config.yaml}'s {@code tts} section ({@link #from}); how
+ * audio is cut into records and the size limits at the defaults fixed here.
  *
  * @param opusComplexity Concentus encoder complexity, 0 (cheapest) to 10 (best)
  * @param opusBitrate bit/s of the 24 kHz downlink audio
@@ -47,6 +48,13 @@ public record TtsOptions(int opusComplexity, int opusBitrate, ChunkPlan chunks, 
     public static TtsOptions defaults() {
         return new TtsOptions(DEFAULT_OPUS_COMPLEXITY, DEFAULT_OPUS_BITRATE, ChunkPlan.DEFAULT, ResponseFormat.PCM,
                 DEFAULT_PCM_SAMPLE_RATE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TEXT_CHARS);
+    }
+
+    /** The {@code tts} section of {@code config.yaml} over the defaults. */
+    public static TtsOptions from(ServiceConfig.Tts tts) {
+        ResponseFormat format = tts.responseFormat() == ServiceConfig.SpeechFormat.WAV ? ResponseFormat.WAV : ResponseFormat.PCM;
+        return new TtsOptions(tts.opusComplexity(), tts.opusBitrate(), ChunkPlan.DEFAULT, format, tts.pcmSampleRate(),
+                DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TEXT_CHARS);
     }
 
     public TtsOptions withResponseFormat(ResponseFormat format) {

@@ -42,7 +42,7 @@ public final class TtsWorker implements Worker {
 
     /** The worker as configured; throws naming the {@code config.yaml} key if the provider cannot be set up. */
     public static TtsWorker create(ServiceContext context) {
-        return create(context, TtsOptions.defaults());
+        return create(context, TtsOptions.from(context.settings().config().tts()));
     }
 
     static TtsWorker create(ServiceContext context, TtsOptions options) {

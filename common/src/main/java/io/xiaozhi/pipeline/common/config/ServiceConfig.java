@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** {@code config.yaml}: where services listen, how they reach Kafka, the database, Redis and the AI providers. */
 public record ServiceConfig(Server server, Vad vad, Kafka kafka, Database database, Redis redis, MonitorEndpoint monitor,
-                            MetricsEndpoint metrics, Providers providers) {
+                            MetricsEndpoint metrics, Llm llm, Tts tts, Providers providers) {
 
     /** {@code server}: the gateway's listeners and device authentication. */
     public record Server(
@@ -147,6 +147,41 @@ public record ServiceConfig(Server server, Vad vad, Kafka kafka, Database databa
      * for several workers on one host.
      */
     public record MetricsEndpoint(@NotBlank String host, @Range(min = 0, max = 65_535) int port) {
+    }
+
+    /** {@code llm}: the conversation the llm-worker holds with each device. */
+    public record Llm(
+            String systemPrompt,
+            String timeZone,
+            @Range(min = 1, max = 100) int historyTurns,
+            @Range(min = 1, max = 720) int historyTtlHours,
+            @Range(min = 0, max = 20) int maxToolRounds) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            checker.require(timeZone.isBlank() || isZone(timeZone), "time_zone", timeZone,
+                    "must be empty (the system's zone) or an IANA zone id such as Asia/Shanghai");
+        }
+
+        private static boolean isZone(String id) {
+            try {
+                java.time.ZoneId.of(id);
+                return true;
+            } catch (java.time.DateTimeException e) {
+                return false;
+            }
+        }
+    }
+
+    /** What an OpenAI-compatible speech API is asked to return. */
+    public enum SpeechFormat { PCM, WAV }
+
+    /** {@code tts}: how the tts-worker encodes speech and what it asks of a speech API. */
+    public record Tts(
+            @Range(min = 0, max = 10) int opusComplexity,
+            @Range(min = 6_000, max = 510_000) int opusBitrate,
+            SpeechFormat responseFormat,
+            @Range(min = 8_000, max = 48_000) int pcmSampleRate) {
     }
 
     /** {@code providers}: one provider choice per stage. */
