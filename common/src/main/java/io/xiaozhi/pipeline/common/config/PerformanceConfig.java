@@ -41,7 +41,8 @@ public record PerformanceConfig(ServerLimits server, AiProviders aiProviders, Da
     }
 
     /**
-     * Limits of one stage. {@code consumers × max_concurrent} requests are in flight per worker;
+     * Limits of one stage. At most {@code max_concurrent} requests are in flight per worker process,
+     * shared by its {@code consumers} consumer threads;
      * {@code queue_size} bounds the topic lag the gateway admits; {@code timeout} (seconds) bounds each provider call.
      */
     public record StageLimits(

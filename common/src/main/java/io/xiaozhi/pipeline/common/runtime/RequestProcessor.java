@@ -250,10 +250,18 @@ final class RequestProcessor {
         scheduler.schedule(() -> continuations.execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** The failure as {@code xz.error} carries it: within what {@link HeaderValues#text} reads back (1024 bytes). */
     private static String describe(Throwable cause) {
         String message = cause.getMessage();
-        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        String text = cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        return text.length() > MAX_ERROR_CHARS ? text.substring(0, MAX_ERROR_CHARS) + "…" : text;
     }
+
+    /**
+     * The longest failure text in {@code xz.error}: even in 4-byte UTF-8 characters, with the note a
+     * dead letter without its payload adds, it stays under the 1024 bytes a reader accepts.
+     */
+    static final int MAX_ERROR_CHARS = 220;
 
     private static Runnable once(Runnable done) {
         AtomicBoolean ran = new AtomicBoolean();

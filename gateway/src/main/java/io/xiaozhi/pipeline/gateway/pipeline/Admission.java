@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Decides, before a turn is published, whether its first stage can serve it in time. Until the
  * monitor's lag feed is read, the measure is this gateway's own count of turns outstanding at that
  * stage: a turn is admitted while that count is below what one worker holds in flight
- * ({@code consumers × max_concurrent}) plus the stage's {@code queue_size}. Refused turns are counted;
+ * ({@code max_concurrent}) plus the stage's {@code queue_size}. Refused turns are counted;
  * the device is told at once that the server is busy.
  */
 public final class Admission {
@@ -28,7 +28,7 @@ public final class Admission {
             PerformanceConfig.StageLimits l = limits.of(stage);
             AtomicInteger count = new AtomicInteger();
             outstanding.put(stage, count);
-            capacity.put(stage, l.consumers() * l.maxConcurrent() + l.queueSize());
+            capacity.put(stage, l.maxConcurrent() + l.queueSize());
             Tags tags = Tags.of("stage", stage.id());
             Gauge.builder("xiaozhi.gateway.turns.outstanding", count, AtomicInteger::get).tags(tags)
                     .description("turns published and not yet answered, by first stage").register(meters);
