@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * A turn cancelled before the provider is asked is not transcribed. Handling the same request again
- * sends the same outputs again (the transcript of the same audio by the same provider); the gateway
- * forwards the {@code stt} of its current turn only.
+ * (a retry after a send failed, or a redelivery after a crash) sends the outputs again, under the same
+ * turn: the same transcript, since the same audio goes to the same provider.
  */
 public final class AsrHandler implements StageHandler {
 

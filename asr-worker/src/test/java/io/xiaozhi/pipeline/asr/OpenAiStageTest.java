@@ -121,9 +121,9 @@ class OpenAiStageTest {
 
     @Test
     void anAnswerSlowerThanTheStageTimeoutIsRetried(KafkaTestBroker kafka) throws Exception {
-        server.then(FakeTranscriptionServer.after(4000, FakeTranscriptionServer.transcript("too late")),
+        server.then(FakeTranscriptionServer.after(5000, FakeTranscriptionServer.transcript("too late")),
                 FakeTranscriptionServer.transcript("in time"));
-        stage(kafka, 1);
+        stage(kafka, 2);
         String turn = stage.publish(TestSpeech.payload("hello"));
 
         assertThat(stage.read(stage.llm, 1)).singleElement().satisfies(llm -> assertThat(text(llm)).isEqualTo("in time"));

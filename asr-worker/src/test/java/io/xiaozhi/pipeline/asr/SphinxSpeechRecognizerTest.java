@@ -8,6 +8,7 @@ import io.xiaozhi.pipeline.common.envelope.Envelope;
 import io.xiaozhi.pipeline.common.provider.ProviderMetrics;
 import io.xiaozhi.pipeline.common.runtime.StageException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -66,10 +67,15 @@ class SphinxSpeechRecognizerTest {
     void twoUtterancesAtOnceAreRecognizedByTwoRecognizers() throws Exception {
         short[] question = TestSpeech.pcm("what time is it");
         short[] request = TestSpeech.pcm("turn on the light in the kitchen");
-        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> transcribe(question));
-        CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> transcribe(request));
-        assertThat(first.get(120, TimeUnit.SECONDS)).contains("time");
-        assertThat(second.get(120, TimeUnit.SECONDS)).contains("light");
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> transcribe(question), threads);
+            CompletableFuture<String> second = CompletableFuture.supplyAsync(() -> transcribe(request), threads);
+            assertThat(first.get(120, TimeUnit.SECONDS)).contains("time");
+            assertThat(second.get(120, TimeUnit.SECONDS)).contains("light");
+        } finally {
+            threads.shutdownNow();
+        }
         assertThat(sphinx.loaded()).isEqualTo(2);
         assertThat(meters.find(SphinxSpeechRecognizer.IDLE).gauge().value()).isEqualTo(2);
     }
