@@ -102,8 +102,10 @@ public final class AsrHandler implements StageHandler {
             return CompletableFuture.completedFuture(null);
         }
         String text = Transcripts.speech(transcript);
-        LOG.debug("asr turn {}: {} s of audio in {} ms: '{}'", envelope.turnId(), String.format("%.2f", utterance.seconds()),
-                took / 1_000_000, transcript);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("asr turn {}: {} s of audio in {} ms: '{}'", envelope.turnId(), String.format(java.util.Locale.ROOT, "%.2f",
+                    utterance.seconds()), took / 1_000_000, transcript);
+        }
         if (text.isEmpty()) {
             metrics.noSpeech();
             return endTurn(context);
