@@ -94,8 +94,9 @@ public final class OpenAiEndpoint {
 
     /**
      * Sends {@code request} and returns the response with its body still to be read, once the status
-     * is 2xx. A cancellation of the turn (or the attempt's timeout) aborts the exchange. Anything
-     * else becomes a classified {@link StageException}.
+     * is 2xx. A cancellation of the turn (or the attempt's timeout) aborts the exchange, and later
+     * closes the body, so reading a body that stalls ends too. Anything else becomes a classified
+     * {@link StageException}.
      */
     public HttpResponse<InputStream> send(HttpRequest request, StageContext context) {
         CompletableFuture<HttpResponse<InputStream>> exchange = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -119,6 +120,12 @@ public final class OpenAiEndpoint {
             String body = quote(readQuietly(response.body()));
             metrics.failure(stage, status == 429 ? "http_429" : status >= 500 ? "http_5xx" : "http_4xx");
             throw StageException.httpStatus(status, stage + " provider at " + uri("").getHost() + " answered: " + body);
+        }
+        if (context != null) {
+            // the request timeout stops applying once the headers are in: a body that stalls is closed
+            // when the turn is cancelled or the attempt times out, which ends a blocked read
+            InputStream responseBody = response.body();
+            context.cancellation().whenComplete((ignored, error) -> closeQuietly(responseBody));
         }
         return response;
     }
@@ -168,6 +175,14 @@ public final class OpenAiEndpoint {
             return "(empty body)";
         }
         return text.length() > MAX_QUOTED_CHARS ? text.substring(0, MAX_QUOTED_CHARS) + "…" : text;
+    }
+
+    private static void closeQuietly(InputStream body) {
+        try {
+            body.close();
+        } catch (IOException ignored) {
+            // closing is how a stalled read is ended; nothing more to do
+        }
     }
 
     private static String readQuietly(InputStream body) {

@@ -51,6 +51,18 @@ class OpenAiEndpointTest {
             String path = exchange.getRequestURI().getPath();
             int status = path.endsWith("/busy") ? 429 : path.endsWith("/broken") ? 503 : path.endsWith("/bad") ? 400 : 200;
             String body = path.endsWith("/bad") ? "{\"error\":{\"message\":\"invalid api key " + KEY + "\"}}" : "{\"ok\":true}";
+            if (path.endsWith("/stalls")) {
+                exchange.sendResponseHeaders(200, 1000);
+                OutputStream out = exchange.getResponseBody();
+                out.write("{\"text\":".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
             if (path.endsWith("/slow")) {
                 try {
                     release.await(10, TimeUnit.SECONDS);
@@ -145,6 +157,18 @@ class OpenAiEndpointTest {
         assertThatThrownBy(() -> endpoint.send(post(endpoint, "slow", Duration.ofSeconds(30)), context(cancellation)))
                 .isInstanceOf(StageException.class).hasMessageContaining("aborted");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
+    }
+
+    @Test
+    void aBodyThatStallsIsClosedWhenTheAttemptEnds() {
+        OpenAiEndpoint endpoint = endpoint(base());
+        CompletableFuture<Void> cancellation = new CompletableFuture<>();
+        HttpResponse<InputStream> response = endpoint.send(post(endpoint, "stalls", Duration.ofSeconds(30)), context(cancellation));
+        CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(() -> cancellation.complete(null));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> endpoint.readBody(response, 4096))
+                .isInstanceOfSatisfying(StageException.class, e -> assertThat(e.retryable()).isTrue());
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the read ended when the attempt did").isLessThan(Duration.ofSeconds(8));
     }
 
     @Test

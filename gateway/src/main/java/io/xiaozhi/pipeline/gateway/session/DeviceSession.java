@@ -101,6 +101,8 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     private DeviceTools deviceTools;
     /** The turn after whose reply the connection closes (the user said goodbye), or {@code null}. */
     private volatile String endAfterTurn;
+    /** The turn whose {@code stt} the device has been shown. */
+    private String sttShownFor;
     private final String ttsStartJson;
     private final String ttsStopJson;
 
@@ -341,7 +343,11 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
             switch (record.type()) {
                 case MessageTypes.STT -> {
                     releaseAdmission();
-                    transport.sendText(ServerMessages.stt(sessionId, text(record)));
+                    // a retried or redelivered ASR request sends stt again; the device shows it once
+                    if (!turn.turnId().equals(sttShownFor)) {
+                        sttShownFor = turn.turnId();
+                        transport.sendText(ServerMessages.stt(sessionId, text(record)));
+                    }
                 }
                 case MessageTypes.EMOTION -> pendingEmotion = text(record);
                 case MessageTypes.SENTENCE -> pacer.accept(turn.turnId(), new TurnPiece.SentenceText((int) record.seq(), text(record), record.last()));

@@ -376,6 +376,19 @@ class DeviceSessionTest {
     }
 
     @Test
+    void aRepeatedSttIsShownOnce() throws Exception {
+        DeviceSession session = session(1, 4);
+        session.onText("{\"type\":\"hello\"}");
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"what time is it\"}");
+        String turn = new String(published("llm").get(0).headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8);
+        for (int i = 0; i < 2; i++) {
+            session.onDownlink(new DownlinkRecord(MessageTypes.STT, "s-1", turn, -1, -1, false, false, "",
+                    "what time is it".getBytes(StandardCharsets.UTF_8)));
+        }
+        assertThat(texts.stream().filter(t -> t.contains("\"type\":\"stt\"")).count()).isEqualTo(1);
+    }
+
+    @Test
     void aFarewellAfterTheReplyClosesAtOnce() throws Exception {
         DeviceSession session = session(1, 4);
         session.onText("{\"type\":\"hello\"}");
