@@ -1,6 +1,5 @@
 package io.xiaozhi.pipeline.asr;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xiaozhi.pipeline.common.audio.Wav;
@@ -88,20 +87,7 @@ public final class OpenAiSpeechRecognizer implements SpeechRecognizer {
 
     /** The transcript in a 2xx response body; a body without one is malformed. */
     String textOf(byte[] body) {
-        if (body.length == 0) {
-            throw endpoint.malformed("the body is empty");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw endpoint.malformed("the body is not JSON (" + quote(e.getOriginalMessage()) + ")");
-        } catch (IOException e) {
-            throw endpoint.malformed("the body is not JSON (" + quote(e.getMessage()) + ")");
-        }
-        if (root == null || !root.isObject()) {
-            throw endpoint.malformed("the body is not a JSON object");
-        }
+        JsonNode root = endpoint.jsonObject(body);
         JsonNode text = root.get("text");
         if (text == null || !text.isTextual()) {
             JsonNode error = root.path("error");

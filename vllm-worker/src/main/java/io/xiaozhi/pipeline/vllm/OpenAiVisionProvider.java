@@ -91,20 +91,7 @@ public final class OpenAiVisionProvider implements VisionProvider {
 
     /** The answer in a 2xx response body; a body without one is malformed. */
     String answerOf(byte[] body) {
-        if (body.length == 0) {
-            throw endpoint.malformed("the body is empty");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw endpoint.malformed("the body is not JSON (" + quote(e.getOriginalMessage()) + ")");
-        } catch (IOException e) {
-            throw endpoint.malformed("the body is not JSON (" + quote(e.getMessage()) + ")");
-        }
-        if (root == null || !root.isObject()) {
-            throw endpoint.malformed("the body is not a JSON object");
-        }
+        JsonNode root = endpoint.jsonObject(body);
         JsonNode choices = root.path("choices");
         if (!choices.isArray() || choices.isEmpty()) {
             JsonNode error = root.path("error");

@@ -37,6 +37,8 @@ public final class OpenAiEndpoint {
 
     static final int MAX_QUOTED_CHARS = 300;
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final String stage;
     private final URI baseUrl;
     private final String apiKey;
@@ -141,6 +143,25 @@ public final class OpenAiEndpoint {
         } catch (IOException e) {
             throw transportFailure(e);
         }
+    }
+
+    /** A 2xx body as the JSON object every answer of these APIs is; anything else is {@link #malformed}. */
+    public com.fasterxml.jackson.databind.node.ObjectNode jsonObject(byte[] body) {
+        if (body.length == 0) {
+            throw malformed("the body is empty");
+        }
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw malformed("the body is not JSON (" + quote(String.valueOf(e.getOriginalMessage())) + ")");
+        } catch (IOException e) {
+            throw malformed("the body is not JSON (" + quote(String.valueOf(e.getMessage())) + ")");
+        }
+        if (root == null || !root.isObject()) {
+            throw malformed("the body is not a JSON object");
+        }
+        return (com.fasterxml.jackson.databind.node.ObjectNode) root;
     }
 
     /** A non-retryable failure for a response that is not what the API promises; counted as malformed. */
