@@ -1,5 +1,7 @@
 package io.xiaozhi.pipeline.common.config;
 
+import java.util.List;
+
 import io.xiaozhi.pipeline.common.Stage;
 import java.time.Duration;
 
@@ -106,7 +108,26 @@ public record PerformanceConfig(ServerLimits server, AiProviders aiProviders, Da
     }
 
     /** {@code monitor}: sampling interval (seconds) and alert thresholds. */
-    public record Monitoring(@Range(min = 1, max = 3600) int interval, Thresholds thresholds) {
+    public record Monitoring(
+            @Range(min = 1, max = 3600) int interval,
+            @Range(min = 1, max = 300) int lagInterval,
+            @Range(min = 2, max = 3600) int lagWindowSeconds,
+            @Range(min = 1, max = 3600) int drainTargetSeconds,
+            @Range(min = 1, max = 3600) int windowSeconds,
+            @Range(min = 1, max = 720) int historyHours,
+            @Range(min = 1, max = 1440) int alertRepeatMinutes,
+            @Range(min = 1, max = 100) int resolveWindows,
+            List<String> webhooks,
+            Thresholds thresholds) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            for (String url : webhooks) {
+                checker.require(ServiceConfig.hasScheme(url, "http", "https"), "webhooks", url, "must be http:// or https:// URLs");
+            }
+            checker.require(lagWindowSeconds >= 2 * lagInterval, "lag_window_seconds", lagWindowSeconds,
+                    "must be at least twice lag_interval (" + lagInterval + " s), to see a trend");
+        }
     }
 
     /** {@code monitor.thresholds}: percentages, milliseconds and a connection count. */
