@@ -101,6 +101,9 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     private DeviceTools deviceTools;
     /** The turn after whose reply the connection closes (the user said goodbye), or {@code null}. */
     private volatile String endAfterTurn;
+    /** The turn whose first reply packet is still to be timed, and when its speech ended. */
+    private volatile String firstAudioOf;
+    private volatile long turnEndedSpeechAt;
     /** The turn whose {@code stt} the device has been shown. */
     private String sttShownFor;
     private final String ttsStartJson;
@@ -299,6 +302,8 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         currentTurn = turn;
         admittedAt = stage;
         pendingEmotion = null;
+        firstAudioOf = turn.turnId();
+        turnEndedSpeechAt = services.clock().getAsLong();
         pacer.beginTurn(turn.turnId());
         return turn;
     }
@@ -481,6 +486,15 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     @Override
     public void sendAudio(byte[] packet) {
         services.metrics().framesOut.increment();
+        String waiting = firstAudioOf;
+        if (waiting != null) {
+            TurnStats stats = pacer.turnStats();
+            if (stats != null && stats.turnId().equals(waiting)) {
+                firstAudioOf = null;
+                services.metrics().firstAudio.record(Math.max(0, services.clock().getAsLong() - turnEndedSpeechAt),
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }
         downlinkTimestamp += 60;
         transport.sendBinary(framing.encodeAudio(packet, downlinkTimestamp));
     }

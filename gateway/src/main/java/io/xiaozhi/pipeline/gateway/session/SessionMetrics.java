@@ -21,6 +21,7 @@ public final class SessionMetrics {
     final Counter textIn;
     final Timer hello;
     final Timer vad;
+    final Timer firstAudio;
     private final Map<TurnOutcome, Counter> turns = new EnumMap<>(TurnOutcome.class);
     private final Map<CloseReason, Counter> closes = new EnumMap<>(CloseReason.class);
 
@@ -32,6 +33,9 @@ public final class SessionMetrics {
                 .publishPercentiles(0.5, 0.99).register(registry);
         vad = Timer.builder("xiaozhi.gateway.vad").description("VAD time per uplink packet (decode excluded)")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        firstAudio = Timer.builder("xiaozhi.gateway.turn.first_audio")
+                .description("from the end of the user's speech (or text) to the first packet of the reply sent to the device")
+                .register(registry);
         for (TurnOutcome outcome : TurnOutcome.values()) {
             turns.put(outcome, Counter.builder("xiaozhi.gateway.turns").tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
                     .description("turns by outcome").register(registry));

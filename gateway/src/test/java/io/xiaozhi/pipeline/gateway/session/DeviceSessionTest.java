@@ -372,6 +372,7 @@ class DeviceSessionTest {
         assertThat(closes).containsExactly("1000 goodbye");
         assertThat(texts.get(texts.size() - 1)).as("tts stop went out before the close").contains("\"stop\"");
         assertThat(binaries).as("the farewell's audio was played").hasSize(farewell.size()).isNotEmpty();
+        assertThat(meters.get("xiaozhi.gateway.turn.first_audio").timer().count()).as("the turn's first audio was timed once").isEqualTo(1);
         assertThat(meters.get("xiaozhi.gateway.sessions.closed").tag("reason", "goodbye").counter().count()).isEqualTo(1);
     }
 
