@@ -34,8 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every service process has around its own work: a Prometheus meter registry with JVM and
- * process meters bound, {@code xiaozhi.*} timers keeping histograms (so percentiles can be merged
+ * What every service process has around its own work: a Prometheus meter registry with JVM,
+ * process and host ({@link SystemMetrics}: memory, disk, network) meters bound, {@code xiaozhi.*} timers keeping histograms (so percentiles can be merged
  * across instances), an HTTP listener with {@code /metrics} and {@code /health}
  * ({@code metrics.host}:{@code metrics.port}; skipped when a port of -1 is passed), and the
  * {@link MetricsPublisher} to {@code xiaozhi.metrics}.
@@ -86,6 +86,7 @@ public final class ServiceHost implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        new SystemMetrics(new java.io.File(".").getAbsoluteFile()).bindTo(registry);
         return registry;
     }
 

@@ -77,6 +77,10 @@ class MetricSnapshotsTest {
         assertThat(atOrBelow100ms).isEqualTo(1);
         assertThat(meter(snapshot, "jvm.memory.used").path("type").asText()).isEqualTo("gauge");
         assertThat(meter(snapshot, "process.cpu.usage")).isNotNull();
+        assertThat(meter(snapshot, "system.memory.total").path("value").asDouble()).as("physical memory, through OSHI").isPositive();
+        assertThat(meter(snapshot, "system.memory.usage").path("value").asDouble()).isBetween(0.0, 1.0);
+        assertThat(meter(snapshot, "system.disk.total").path("value").asDouble()).isPositive();
+        assertThat(meter(snapshot, "system.network.received").path("type").asText()).isEqualTo("counter");
     }
 
     @Test
