@@ -17,6 +17,24 @@ final class BoundedBody {
     private BoundedBody() {
     }
 
+    /**
+     * Reads and discards what is left of a body, up to {@code limit} × 4 bytes, so that a device still
+     * sending when its upload is refused (a bad token is known from the headers alone) reads the
+     * answer rather than a reset connection.
+     */
+    static void discard(InputStream in, int limit) {
+        byte[] buffer = new byte[64 * 1024];
+        long left = (long) limit * DRAIN_FACTOR;
+        try {
+            int n;
+            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the device stopped sending: nothing left to drain
+        }
+    }
+
     /** The whole body, or empty if it is longer than {@code limit} bytes. */
     static Optional<byte[]> read(InputStream in, int limit) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(limit, 256 * 1024));

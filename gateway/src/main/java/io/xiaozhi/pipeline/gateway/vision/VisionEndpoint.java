@@ -3,6 +3,7 @@ package io.xiaozhi.pipeline.gateway.vision;
 import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.xiaozhi.pipeline.common.envelope.VisionRequest;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +44,7 @@ public final class VisionEndpoint {
         } catch (VisionRefused e) {
             refused.get(e.refusal()).increment();
             LOG.info("refusing a vision upload from {} (client {}): {}", ctx.header("Device-Id"), ctx.header("Client-Id"), e.getMessage());
+            BoundedBody.discard(ctx.bodyInputStream(), VisionRequest.MAX_IMAGE_BYTES + UploadReader.FORM_OVERHEAD_BYTES);
             respond(ctx, VisionOutcome.failed(e.refusal().message()));
         }
     }
