@@ -6,32 +6,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import com.zaxxer.hikari.HikariDataSource;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.xiaozhi.pipeline.asr.AsrWorker;
-import io.xiaozhi.pipeline.common.Stage;
 import io.xiaozhi.pipeline.common.audio.FreeTtsSynthesizer;
 import io.xiaozhi.pipeline.common.audio.OpusDecoding;
 import io.xiaozhi.pipeline.common.audio.OpusEncoding;
 import io.xiaozhi.pipeline.common.audio.DecodeResult;
 import io.xiaozhi.pipeline.common.config.ConfigLoader;
+import io.xiaozhi.pipeline.common.config.ServiceConfig;
 import io.xiaozhi.pipeline.common.config.Settings;
-import io.xiaozhi.pipeline.common.service.ServiceContext;
-import io.xiaozhi.pipeline.common.service.WorkerFactory;
-import io.xiaozhi.pipeline.common.service.WorkerLauncher;
-import io.xiaozhi.pipeline.common.storage.KeyValueStore;
 import io.xiaozhi.pipeline.common.storage.TestDatabase;
 import io.xiaozhi.pipeline.common.storage.TestDatabases;
 import io.xiaozhi.pipeline.common.storage.TestRedis;
 import io.xiaozhi.pipeline.common.testing.KafkaBrokerExtension;
 import io.xiaozhi.pipeline.common.testing.KafkaTestBroker;
 import io.xiaozhi.pipeline.gateway.Gateway;
-import io.xiaozhi.pipeline.gateway.auth.DeviceTokens;
-import io.xiaozhi.pipeline.gateway.ota.AdminBinding;
-import io.xiaozhi.pipeline.gateway.ota.JdbcDeviceRegistry;
-import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
-import io.xiaozhi.pipeline.llm.LlmWorkerFactory;
-import io.xiaozhi.pipeline.tts.TtsWorker;
-import io.xiaozhi.pipeline.vllm.VllmWorker;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -48,7 +35,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -61,9 +47,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The whole pipeline in one JVM, as a device meets it: the in-process broker, the database and key-value
- * store (MariaDB and Redis when the test variables name them, else H2 and memory), the gateway and the
- * four workers on the offline providers, with a fake OpenAI-compatible vision model for the camera.
+ * The whole pipeline in one JVM, as a device meets it: the {@link StandaloneServer} (the gateway and the
+ * four workers on the offline providers, with a fake OpenAI-compatible vision model for the camera) on
+ * the suite's broker, with MariaDB and Redis when the test variables name them, else the embedded
+ * database and memory.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class EndToEndTest {
@@ -95,26 +82,31 @@ class EndToEndTest {
         HttpServer fakeVision = startFakeVisionModel();
         String gatewayId = "gw-e2e-" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> env = new HashMap<>();
+        // the suite's broker, not one of the server's own
+        env.put("XIAOZHI_STANDALONE_EMBEDDED_KAFKA", "false");
         env.put("XIAOZHI_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("XIAOZHI_SERVER_GATEWAY_ID", gatewayId);
+        env.put("XIAOZHI_SERVER_PORT", Integer.toString(freePort()));
+        env.put("XIAOZHI_SERVER_HTTP_PORT", Integer.toString(freePort()));
         env.put("XIAOZHI_PROVIDERS_VLLM_TYPE", "openai");
         env.put("XIAOZHI_PROVIDERS_VLLM_BASE_URL", "http://127.0.0.1:" + fakeVision.getAddress().getPort() + "/v1");
         env.put("XIAOZHI_PROVIDERS_VLLM_MODEL", "fake-vision");
-        Settings settings = ConfigLoader.load(Path.of("target", "no-data-dir"), env);
-
+        // MariaDB and Redis when the test variables name them, else the embedded database and memory
         TestDatabase database = keep(TestDatabases.create());
-        HikariDataSource dataSource = keep(database.openMigrated("e2e"));
-        KeyValueStore keyValues = keep(TestRedis.create(TestRedis.randomKeyPrefix()));
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
-
-        DeviceTokens tokens = new DeviceTokens(settings.config().server().auth(), Clock.systemUTC());
-        JdbcDeviceRegistry devices = new JdbcDeviceRegistry(dataSource, Clock.systemUTC());
-        OtaResponder ota = new OtaResponder(settings.config().server(), tokens, devices, Clock.systemUTC(), meters);
-        Gateway gateway = keep(Gateway.start(settings, tokens, ota, new AdminBinding("", devices), meters, keyValues, 0, 0));
-        start(Stage.ASR, settings, meters, dataSource, keyValues, AsrWorker::create);
-        start(Stage.LLM, settings, meters, dataSource, keyValues, new LlmWorkerFactory());
-        start(Stage.TTS, settings, meters, dataSource, keyValues, TtsWorker::create);
-        start(Stage.VLLM, settings, meters, dataSource, keyValues, VllmWorker::create);
+        ServiceConfig.Database db = database.config();
+        env.put("XIAOZHI_DATABASE_KIND", db.kind().name().toLowerCase(java.util.Locale.ROOT));
+        env.put("XIAOZHI_DATABASE_URL", db.url());
+        env.put("XIAOZHI_DATABASE_USERNAME", db.username());
+        env.put("XIAOZHI_DATABASE_PASSWORD", db.password());
+        TestRedis.configuredUrl().ifPresent(url -> {
+            env.put("XIAOZHI_REDIS_KIND", "redis");
+            env.put("XIAOZHI_REDIS_URL", url);
+            env.put("XIAOZHI_REDIS_KEY_PREFIX", TestRedis.randomKeyPrefix());
+        });
+        Settings settings = ConfigLoader.load(database.dataDir(), env);
+        StandaloneServer server = keep(StandaloneServer.start(settings));
+        Gateway gateway = server.gateway();
+        HikariDataSource dataSource = server.database();
 
         String deviceId = "aa:bb:cc:00:00:" + String.format("%02x", (int) (Math.random() * 256));
         device = keep(new TestDevice(deviceId, List.of(
@@ -165,10 +157,10 @@ class EndToEndTest {
 
     private final List<String> toolCalls = new CopyOnWriteArrayList<>();
 
-    private void start(Stage stage, Settings settings, SimpleMeterRegistry meters, HikariDataSource database, KeyValueStore keyValues,
-                       WorkerFactory factory) throws Exception {
-        ServiceContext context = ServiceContext.shared(WorkerLauncher.serviceName(stage), settings, meters, Clock.systemUTC(), database, keyValues);
-        keep(WorkerLauncher.start(stage, context, factory));
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     /** What the device received for one turn, up to {@code tts stop}. */

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /** {@code config.yaml}: where services listen, how they reach Kafka, the database, Redis and the AI providers. */
 public record ServiceConfig(Server server, Vad vad, Kafka kafka, Database database, Redis redis, MonitorEndpoint monitor,
-                            MetricsEndpoint metrics, Llm llm, Tts tts, Providers providers) {
+                            MetricsEndpoint metrics, Llm llm, Tts tts, Standalone standalone, Providers providers) {
 
     /** {@code server}: the gateway's listeners and device authentication. */
     public record Server(
@@ -182,6 +182,24 @@ public record ServiceConfig(Server server, Vad vad, Kafka kafka, Database databa
             @Range(min = 6_000, max = 510_000) int opusBitrate,
             SpeechFormat responseFormat,
             @Range(min = 8_000, max = 48_000) int pcmSampleRate) {
+    }
+
+    /**
+     * {@code standalone}: what the one-process server runs besides the services. With
+     * {@code embedded_kafka} it starts a Kafka broker in the process (data under the data directory)
+     * and points every part at it, whatever {@code kafka.bootstrap_servers} says; without it, it uses
+     * the configured cluster.
+     */
+    public record Standalone(
+            boolean embeddedKafka,
+            @Range(min = 0, max = 65_535) int kafkaPort,
+            @Range(min = 0, max = 65_535) int kafkaControllerPort) implements ConfigChecks {
+
+        @Override
+        public void check(Checker checker) {
+            checker.require(kafkaPort == 0 || kafkaPort != kafkaControllerPort, "kafka_controller_port", kafkaControllerPort,
+                    "must differ from kafka_port");
+        }
     }
 
     /** {@code providers}: one provider choice per stage. */
