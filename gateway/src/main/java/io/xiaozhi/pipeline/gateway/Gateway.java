@@ -111,7 +111,7 @@ public final class Gateway implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        KeyValueStore keyValues = sharedKeyValues != null ? sharedKeyValues : KeyValueStores.create(settings);
+        KeyValueStore keyValues = sharedKeyValues != null ? sharedKeyValues : KeyValueStores.create(settings, meters);
         ServiceConfig.Vad vad = config.vad();
         SileroModel silero = vad.kind() == ServiceConfig.VadKind.SILERO ? SileroModel.load() : null;
         Supplier<Vad> vads = silero != null ? silero::newVad : () -> new EnergyVad(vad.energyThresholdDbfs());

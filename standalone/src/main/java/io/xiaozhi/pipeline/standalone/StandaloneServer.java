@@ -79,7 +79,7 @@ public final class StandaloneServer implements AutoCloseable {
         PrometheusMeterRegistry meters = host.registry();
         database = keep(DataSources.create("standalone", settings, meters));
         Migrations.migrate(database);
-        KeyValueStore keyValues = keep(KeyValueStores.create(settings));
+        KeyValueStore keyValues = keep(KeyValueStores.create(settings, meters));
 
         Clock clock = Clock.systemUTC();
         ServiceConfig.Server server = settings.config().server();

@@ -89,7 +89,7 @@ public final class ServiceContext implements AutoCloseable {
             if (keyValueFactory != null) {
                 keyValues = keyValueFactory.get();
             } else {
-                KeyValueStore store = KeyValueStores.create(settings);
+                KeyValueStore store = KeyValueStores.create(settings, meters);
                 owned.add(store);
                 keyValues = store;
             }

@@ -19,6 +19,15 @@ public final class KeyValueStores {
         return create(settings.config().redis(), settings.performance().database().redis());
     }
 
+    /** The store for these settings; a Redis store times its commands in {@code registry}. */
+    public static KeyValueStore create(Settings settings, io.micrometer.core.instrument.MeterRegistry registry) {
+        KeyValueStore store = create(settings);
+        if (store instanceof RedisKeyValueStore redis) {
+            redis.bindMeters(registry);
+        }
+        return store;
+    }
+
     /**
      * The store {@code redis} names; {@code limits} sizes the Redis connection pool.
      *

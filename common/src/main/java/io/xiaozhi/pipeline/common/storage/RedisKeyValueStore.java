@@ -301,8 +301,44 @@ public final class RedisKeyValueStore implements KeyValueStore {
         return execute(operation, key, command, timeoutMillis);
     }
 
-    /** Runs {@code command} on a borrowed connection, all within {@code waitMillis}. */
+    /**
+     * Times every command from now on in {@code registry}: {@code xiaozhi.redis.commands} (tags
+     * {@code operation}, {@code outcome}: ok or failed; waiting for a connection included), and the pool
+     * as gauges {@code xiaozhi.redis.pool.active} and {@code xiaozhi.redis.pool.max}.
+     */
+    public RedisKeyValueStore bindMeters(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.Gauge.builder("xiaozhi.redis.pool.active", permits, p -> maxActive - p.availablePermits())
+                .description("Redis connections in use").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("xiaozhi.redis.pool.max", () -> maxActive)
+                .description("Redis connections at most (database.redis.max_active)").register(registry);
+        this.meters = registry;
+        return this;
+    }
+
+    private volatile io.micrometer.core.instrument.MeterRegistry meters;
+
+    /** Runs {@code command} on a borrowed connection, all within {@code waitMillis}, timed when meters are bound. */
     private <T> T execute(String operation, String key,
+            Function<RedisAsyncCommands<String, String>, RedisFuture<T>> command, long waitMillis) {
+        io.micrometer.core.instrument.MeterRegistry registry = meters;
+        if (registry == null) {
+            return executeUntimed(operation, key, command, waitMillis);
+        }
+        long start = System.nanoTime();
+        String outcome = "failed";
+        try {
+            T result = executeUntimed(operation, key, command, waitMillis);
+            outcome = "ok";
+            return result;
+        } finally {
+            io.micrometer.core.instrument.Timer.builder("xiaozhi.redis.commands")
+                    .description("Redis commands, from asking for a connection to the answer")
+                    .tag("operation", operation).tag("outcome", outcome)
+                    .register(registry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private <T> T executeUntimed(String operation, String key,
             Function<RedisAsyncCommands<String, String>, RedisFuture<T>> command, long waitMillis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         try {

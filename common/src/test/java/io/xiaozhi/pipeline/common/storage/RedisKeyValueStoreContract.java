@@ -87,4 +87,17 @@ abstract class RedisKeyValueStoreContract extends KeyValueStoreContract {
                 .as("min_idle connections are open after start")
                 .isGreaterThanOrEqualTo(TestRedis.SMALL_POOL.minIdle());
     }
+
+    @Test
+    void commandsAreTimedByOperationAndOutcomeOnceMetersAreBound() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        RedisKeyValueStore redis = ((RedisKeyValueStore) store).bindMeters(registry);
+        redis.set("a", "1");
+        redis.get("a");
+        redis.get("b");
+        assertThat(registry.get("xiaozhi.redis.commands").tag("operation", "get").tag("outcome", "ok").timer().count()).isEqualTo(2);
+        assertThat(registry.get("xiaozhi.redis.commands").tag("operation", "set").timer().count()).isEqualTo(1);
+        assertThat(registry.get("xiaozhi.redis.pool.max").gauge().value()).isEqualTo(TestRedis.SMALL_POOL.maxActive());
+        assertThat(registry.get("xiaozhi.redis.pool.active").gauge().value()).as("nothing in flight now").isZero();
+    }
 }
