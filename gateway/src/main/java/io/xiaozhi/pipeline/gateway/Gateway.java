@@ -22,6 +22,7 @@ import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
 import io.xiaozhi.pipeline.gateway.prompts.SpokenPrompts;
 import io.xiaozhi.pipeline.gateway.pipeline.Admission;
 import io.xiaozhi.pipeline.gateway.pipeline.DownlinkListener;
+import io.xiaozhi.pipeline.gateway.pipeline.LagFeed;
 import io.xiaozhi.pipeline.gateway.pipeline.PipelineTopics;
 import io.xiaozhi.pipeline.gateway.pipeline.UtterancePublisher;
 import io.xiaozhi.pipeline.gateway.server.GatewayServer;
@@ -47,8 +48,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running gateway: its topics provisioned (the pipeline's, and its own downlink topic), its
- * producer, downlink listener, pacing scheduler and VAD model, and the listeners devices talk to. A
- * clean {@link #close()} deletes its downlink topic.
+ * producer, downlink listener, lag feed reader, pacing scheduler and VAD model, and the listeners
+ * devices talk to. A clean {@link #close()} deletes its downlink topic.
  */
 public final class Gateway implements AutoCloseable {
 
@@ -58,6 +59,7 @@ public final class Gateway implements AutoCloseable {
 
     private final GatewayServer server;
     private final DownlinkListener downlink;
+    private final LagFeed lagFeed;
     private final KafkaProducer<String, byte[]> producer;
     private final ScheduledExecutorService pacing;
     private final SileroModel silero;
@@ -67,12 +69,13 @@ public final class Gateway implements AutoCloseable {
     private final KeyValueStore keyValues;
     private final VisionTokens visionTokens;
 
-    private Gateway(GatewayServer server, DownlinkListener downlink, KafkaProducer<String, byte[]> producer,
+    private Gateway(GatewayServer server, DownlinkListener downlink, LagFeed lagFeed, KafkaProducer<String, byte[]> producer,
                     ScheduledExecutorService pacing, SileroModel silero, KafkaClients clients, String downlinkTopic,
                     KeyValueStore keyValues, VisionTokens visionTokens) {
         this.keyValues = keyValues;
         this.server = server;
         this.downlink = downlink;
+        this.lagFeed = lagFeed;
         this.producer = producer;
         this.pacing = pacing;
         this.silero = silero;
@@ -116,9 +119,10 @@ public final class Gateway implements AutoCloseable {
         SileroModel silero = vad.kind() == ServiceConfig.VadKind.SILERO ? SileroModel.load() : null;
         Supplier<Vad> vads = silero != null ? silero::newVad : () -> new EnergyVad(vad.energyThresholdDbfs());
         VisionWiring vision = VisionWiring.create(settings, producer, pipelineTopics.downlink(), meters);
+        LagFeed lagFeed = LagFeed.read(clients, Topics.LAG, LagFeed.freshness(settings.performance().monitor().lagInterval()), meters);
         SessionServices services = new SessionServices(
                 new UtterancePublisher(producer, pipelineTopics, settings.performance().server().turnTimeoutDuration()),
-                new Admission(settings.performance().aiProviders(), meters),
+                new Admission(settings.performance().aiProviders(), meters, lagFeed, System::currentTimeMillis),
                 vads,
                 new UtteranceSettings(vad.threshold(), vad.releaseThreshold(), vad.minSpeechMs(), vad.endSilenceMs(), Vad.WINDOW_MILLIS),
                 new ExecutorDownlinkScheduler(pacing),
@@ -142,7 +146,7 @@ public final class Gateway implements AutoCloseable {
         server.start(port, httpPort);
         pacing.scheduleAtFixedRate(() -> server.sweepIdle(System.currentTimeMillis()), 1, 1, TimeUnit.SECONDS);
         LOG.info("gateway {} ready: answers on {}", gatewayId, pipelineTopics.downlink());
-        return new Gateway(server, downlink, producer, pacing, silero, clients, pipelineTopics.downlink(),
+        return new Gateway(server, downlink, lagFeed, producer, pacing, silero, clients, pipelineTopics.downlink(),
                 sharedKeyValues != null ? null : keyValues, vision.tokens());
     }
 
@@ -185,6 +189,7 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         server.close();
         downlink.close();
+        lagFeed.close();
         producer.close(Duration.ofSeconds(5));
         pacing.shutdownNow();
         if (keyValues != null) {

@@ -96,7 +96,7 @@ class DeviceSessionTest {
         assertThat(published("llm")).as("the second turn is not published").hasSize(1);
         assertThat(texts).anySatisfy(t -> assertThat(t).contains("\"type\":\"alert\"").contains(DeviceSession.BUSY_MESSAGE));
         assertThat(lastText().path("state").asText()).isEqualTo("stop");
-        assertThat(meters.get("xiaozhi.gateway.turns.refused").tag("stage", "llm").counter().count()).isEqualTo(1);
+        assertThat(meters.get("xiaozhi.gateway.turns.refused").tag("stage", "llm").tag("reason", "local").counter().count()).isEqualTo(1);
     }
 
     @Test
