@@ -18,6 +18,7 @@ import java.util.function.Function;
  * Turns the samples of each stage into its {@link StageLag}: lag, age, rates, state and the worker
  * count it needs. Pure: it holds a window of samples per target and reads time only from the
  * samples' timestamps (stamped by the sampler's clock), so a test drives it with made-up samples.
+ * Not thread-safe: {@link LagMonitor} feeds it from one thread.
  *
  * <h2>The window</h2>
  * The samples of a target no older than {@code window + interval/2} before the newest one (half an
