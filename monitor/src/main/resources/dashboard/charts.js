@@ -133,6 +133,11 @@
         scales: {x: {time: true}, y: {range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; }}},
         axes: [{space: 70, values: timeLabels}, {label: this.unit, size: 60, values: function (u, vals) { return vals.map(formatNumber); }}],
         legend: {live: true},
+        hooks: {ready: [function (u) {
+          if (u.data[0].length) {
+            u.setLegend({idx: u.data[0].length - 1});
+          }
+        }]},
         cursor: {drag: {x: false, y: false}}
       }, data, this.el);
     } else {

@@ -141,8 +141,12 @@ public final class LagHistory {
 
     private static Sample worst(Sample earlier, Sample later) {
         String state = STATES.indexOf(later.state()) >= STATES.indexOf(earlier.state()) ? later.state() : earlier.state();
-        Double drain = later.drainSeconds() == null ? earlier.drainSeconds()
-                : earlier.drainSeconds() == null ? later.drainSeconds() : Math.max(earlier.drainSeconds(), later.drainSeconds());
+        Double drain;
+        if (later.drainSeconds() == null || earlier.drainSeconds() == null) {
+            drain = later.drainSeconds() == null ? earlier.drainSeconds() : later.drainSeconds();
+        } else {
+            drain = Math.max(earlier.drainSeconds(), later.drainSeconds());
+        }
         return new Sample(later.stage(), later.timestamp(), Math.max(earlier.records(), later.records()),
                 Math.max(earlier.seconds(), later.seconds()), state, later.members(),
                 Math.max(earlier.recommendedWorkers(), later.recommendedWorkers()), drain);

@@ -126,6 +126,54 @@ class DashboardBrowserTest {
         }
     }
 
+    @Test
+    void theHtmlReportDrawsItsChartsOfflineFromTheFiguresItCarries(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path binary = browser();
+        long real = System.currentTimeMillis();
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(real - 60_000);
+        FakeMonitorData data = new FakeMonitorData(clock::get);
+        MonitorServer server = MonitorServer.start(new MonitorServer.Options("127.0.0.1", 0, Duration.ofHours(24), Duration.ZERO),
+                data, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
+        Path report = dir.resolve("report.html");
+        try {
+            // a minute of lag samples, two seconds apart
+            for (int i = 0; i < 30; i++) {
+                server.lagHistory().record(data.lag(), clock.get());
+                clock.addAndGet(2000);
+            }
+            data.raise("lag_age", "tts", "critical", 31, 20, "tts oldest request 31 s old, over its 20 s timeout");
+            var result = io.xiaozhi.pipeline.monitor.MonitorMain.run(new String[] {"report", "--from", String.valueOf(real - 120_000),
+                    "--to", String.valueOf(real), "--output", report.toString(), "--url", "http://127.0.0.1:" + server.port(),
+                    "--data-dir", "target/no-data-dir"}, new io.xiaozhi.pipeline.monitor.cli.CliContext(System.out, System.err,
+                    Map.of(), System::currentTimeMillis));
+            assertThat(result).isZero();
+        } finally {
+            server.close();
+        }
+        try (HeadlessChromium page = HeadlessChromium.launch(binary, 1300, 2400)) {
+            // the server is gone: whatever the page shows comes from the file
+            page.navigate(report.toUri().toString());
+            page.await("the report's charts", "Number(document.body.dataset.charts || 0)", v -> v.asInt() == 9, WAIT);
+            JsonNode charts = page.evaluate("Object.entries(window.xzReport.charts).map(([id, c]) => ({id: id,"
+                    + " series: c.plot.series.length - 1, points: c.plot.data[0].length}))");
+            Map<String, JsonNode> byId = new HashMap<>();
+            charts.forEach(chart -> byId.put(chart.get("id").asText(), chart));
+            assertThat(byId.get("lag-seconds").get("series").asInt()).isEqualTo(4);
+            assertThat(byId.get("lag-seconds").get("points").asInt()).isEqualTo(30);
+            assertThat(byId.get("latency").get("series").asInt()).isEqualTo(3);
+            assertThat(byId.get("latency").get("points").asInt()).isEqualTo(12);
+            JsonNode inked = page.evaluate("[...document.querySelectorAll('.chart canvas')].map(c => {"
+                    + " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
+                    + " for (let i = 0; i < d.length; i += 4) { if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200)) n++; }"
+                    + " return n; })");
+            assertThat(inked).hasSize(9);
+            inked.forEach(count -> assertThat(count.asInt()).as("coloured pixels in a chart").isGreaterThan(500));
+            assertThat(page.evaluate("document.body.textContent").asText()).contains("Lag per stage", "Services", "Alerts",
+                    "tts oldest request 31 s old, over its 20 s timeout");
+            Files.write(Path.of("target", "report.png"), page.screenshot());
+        }
+    }
+
     private static List<String> labels(JsonNode chart) {
         return StreamSupport.stream(chart.get("series").spliterator(), false).map(JsonNode::asText).toList();
     }

@@ -30,6 +30,7 @@ public final class FakeMonitorData implements MonitorData {
 
     private final LongSupplier clock;
     private final AtomicLong lagCalls = new AtomicLong();
+    private final AtomicLong alertReads = new AtomicLong();
     private final List<JsonNode> servedLag = new ArrayList<>();
     private final Map<String, ObjectNode> active = new LinkedHashMap<>();
     private final List<ObjectNode> events = new ArrayList<>();
@@ -237,9 +238,15 @@ public final class FakeMonitorData implements MonitorData {
         events.add(resolved);
     }
 
+    /** How often the active alerts were read (the lag history sampler never reads them; a client polling does). */
+    public long alertReads() {
+        return alertReads.get();
+    }
+
     @Override
     public synchronized List<JsonNode> activeAlerts() {
         check();
+        alertReads.incrementAndGet();
         return active.values().stream().map(a -> (JsonNode) a.deepCopy()).toList();
     }
 
