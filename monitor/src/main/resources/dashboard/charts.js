@@ -131,7 +131,7 @@
         height: this.height,
         series: series,
         scales: {x: {time: true}, y: {range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; }}},
-        axes: [{space: 70, values: timeLabels}, {label: this.unit, size: 60, values: function (u, vals) { return vals.map(formatNumber); }}],
+        axes: [{space: 60, values: timeLabels}, {label: this.unit, size: 60, values: function (u, vals) { return vals.map(formatNumber); }}],
         legend: {live: true},
         hooks: {ready: [function (u) {
           if (u.data[0].length) {

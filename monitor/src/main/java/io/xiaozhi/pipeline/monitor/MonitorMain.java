@@ -66,7 +66,7 @@ public final class MonitorMain implements Callable<Integer> {
                 context.err().println("monitor: " + e.getMessage());
                 return EXIT_BAD_INPUT;
             }
-            if (e instanceof MonitorUnreachableException || e instanceof IOException) {
+            if (e instanceof MonitorUnreachableException || e instanceof IOException || e instanceof UnsupportedOperationException) {
                 context.err().println("monitor: " + e.getMessage());
                 return EXIT_FAILED;
             }

@@ -25,7 +25,8 @@ public record TimeRange(long from, long to, boolean clamped, String note) {
      * The range of the raw parameters {@code fromText} and {@code toText} (either may be {@code null}
      * or blank: absent). {@code to} defaults to now, {@code from} to an hour before {@code to}. History
      * reaches back {@code history} from now (or from {@code to} when it lies ahead): an earlier
-     * {@code from} is moved to that point and {@link #clamped()} says so.
+     * {@code from} is moved to that point and {@link #clamped()} says so (a range that ends before
+     * that point becomes the empty range at {@code to}).
      *
      * @throws BadRequestException for a value that is not a time, or {@code from} after {@code to}
      */

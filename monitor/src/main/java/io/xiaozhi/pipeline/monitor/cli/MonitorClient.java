@@ -77,6 +77,10 @@ public final class MonitorClient {
         try {
             response = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET().build(),
                     HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.ConnectException e) {
+            throw new MonitorUnreachableException("cannot reach the monitor at " + uri + ": connection refused", e);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new MonitorUnreachableException("cannot reach the monitor at " + uri + ": no answer within " + TIMEOUT.toSeconds() + " s", e);
         } catch (IOException e) {
             throw new MonitorUnreachableException("cannot reach the monitor at " + uri + ": "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);

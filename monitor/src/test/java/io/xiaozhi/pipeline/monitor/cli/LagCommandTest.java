@@ -60,7 +60,7 @@ class LagCommandTest {
         int port = CliTestSupport.closedPort();
         CliTestSupport.Result result = CliTestSupport.run("lag", "--url", "http://127.0.0.1:" + port);
         assertThat(result.exit()).isEqualTo(1);
-        assertThat(result.err()).startsWith("monitor: cannot reach the monitor at http://127.0.0.1:" + port + "/api/lag");
+        assertThat(result.err()).startsWith("monitor: cannot reach the monitor at http://127.0.0.1:" + port + "/api/lag: connection refused");
         assertThat(result.out()).isEmpty();
     }
 
