@@ -120,20 +120,26 @@ public final class AlertSinks implements AutoCloseable {
         try {
             consumer.subscribe(List.of(topic), new StartAtLaunch());
             while (running) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
-                for (ConsumerRecord<String, byte[]> record : records) {
-                    handle(record);
-                }
-                if (!records.isEmpty()) {
-                    consumer.commitSync();
+                try {
+                    ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
+                    for (ConsumerRecord<String, byte[]> record : records) {
+                        handle(record);
+                    }
+                    if (!records.isEmpty()) {
+                        consumer.commitSync();
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // a failed commit or a broker that is away: the events stay on the topic; go on after a pause
+                    LOG.warn("alert sink: {}; going on in 1 s", e.toString());
+                    pause();
                 }
             }
         } catch (WakeupException e) {
             if (running) {
                 LOG.error("alert sink woken up unexpectedly", e);
             }
-        } catch (RuntimeException e) {
-            LOG.error("alert sink stopped: {}", e.toString(), e);
         } finally {
             try {
                 consumer.commitSync(Duration.ofSeconds(5));
@@ -141,6 +147,15 @@ public final class AlertSinks implements AutoCloseable {
                 LOG.debug("alert sink: last commit failed: {}", e.toString());
             }
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
     }
 
