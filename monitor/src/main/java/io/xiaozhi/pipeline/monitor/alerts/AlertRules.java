@@ -1,13 +1,12 @@
 package io.xiaozhi.pipeline.monitor.alerts;
 
-import io.xiaozhi.pipeline.common.Stage;
 import io.xiaozhi.pipeline.common.config.PerformanceConfig;
+import io.xiaozhi.pipeline.common.lag.LagState;
+import io.xiaozhi.pipeline.common.lag.StageLag;
 import io.xiaozhi.pipeline.monitor.metrics.WindowStats;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * Reads windows and lag samples against the rules, giving one {@link Observation} per rule that
@@ -23,7 +22,8 @@ import java.util.Optional;
  *       no gateway reports (decided by the processor). A window without finished requests reads 0.</li>
  *   <li>{@code active_connections}: the gateway's open connections over {@code thresholds.active_connections}.</li>
  *   <li>{@code lag_queue}: records waiting over the stage's {@code queue_size}; {@code lag_age}: the
- *       oldest waiting request's age in seconds over the stage's {@code timeout}.</li>
+ *       oldest waiting request's age in seconds over the stage's {@code timeout} (both as the
+ *       {@code StageLag} value carries them).</li>
  *   <li>{@code lag_stall}: state STALL (warning); {@code lag_stop}: state STOP (critical); both clear
  *       when the state is OK again.</li>
  * </ul>
@@ -36,11 +36,9 @@ public final class AlertRules {
     static final double CLEAR_FACTOR = 0.9;
 
     private final PerformanceConfig.Thresholds thresholds;
-    private final PerformanceConfig.AiProviders limits;
 
     public AlertRules(PerformanceConfig performance) {
         this.thresholds = performance.monitor().thresholds();
-        this.limits = performance.aiProviders();
     }
 
     /** The readings of one window of one (service, stage). */
@@ -78,37 +76,30 @@ public final class AlertRules {
         return out;
     }
 
-    /** The readings of one lag sample of a stage. */
-    public List<Observation> of(LagReading lag) {
+    /** The readings of one lag sample of a stage, against the limits the sample carries. */
+    public List<Observation> of(StageLag lag) {
         List<Observation> out = new ArrayList<>();
-        String stage = lag.stage();
-        Optional<PerformanceConfig.StageLimits> configured = Arrays.stream(Stage.values())
-                .filter(s -> s.id().equals(stage)).findFirst().map(limits::of);
-        Integer queueSize = lag.queueSize() != null ? lag.queueSize() : configured.map(PerformanceConfig.StageLimits::queueSize).orElse(null);
-        Integer timeout = lag.timeout() != null ? lag.timeout() : configured.map(PerformanceConfig.StageLimits::timeout).orElse(null);
-        String group = lag.group().isEmpty() ? stage : lag.group();
-        if (queueSize != null) {
-            out.add(threshold(AlertRule.LAG_QUEUE, stage, stage, lag.timestamp(), lag.records(), queueSize,
-                    stage + " queue (records waiting in " + group + ")", " records", false));
-        }
-        if (timeout != null) {
-            out.add(threshold(AlertRule.LAG_AGE, stage, stage, lag.timestamp(), lag.seconds(), timeout,
-                    stage + " oldest waiting request", " s", false));
-        }
+        String stage = lag.stage().id();
+        String group = lag.group();
+        out.add(threshold(AlertRule.LAG_QUEUE, stage, stage, lag.timestamp(), lag.records(), lag.queueSize(),
+                stage + " queue (records waiting in " + group + ")", " records", false));
+        out.add(threshold(AlertRule.LAG_AGE, stage, stage, lag.timestamp(), lag.seconds(), lag.timeout(),
+                stage + " oldest waiting request", " s", false));
         String waiting = number(lag.records()) + " records waiting, the oldest " + number(lag.seconds()) + " s";
-        out.add(state(AlertRule.LAG_STALL, lag, "STALL", Alert.WARNING,
+        out.add(state(AlertRule.LAG_STALL, lag, LagState.STALL, Alert.WARNING,
                 stage + ": consumer group " + group + " stalls (commits do not advance): " + waiting,
-                stage + ": consumer group " + group + " is " + lag.state() + ": " + waiting));
-        out.add(state(AlertRule.LAG_STOP, lag, "STOP", Alert.CRITICAL,
-                stage + ": consumer group " + group + " stopped (" + lag.members() + " members, no commits): " + waiting,
-                stage + ": consumer group " + group + " is " + lag.state() + ": " + waiting));
+                stage + ": consumer group " + group + " is " + lag.state().label() + ": " + waiting));
+        out.add(state(AlertRule.LAG_STOP, lag, LagState.STOP, Alert.CRITICAL,
+                stage + ": consumer group " + group + " stopped (" + lag.members() + " members): " + waiting,
+                stage + ": consumer group " + group + " is " + lag.state().label() + ": " + waiting));
         return out;
     }
 
-    private static Observation state(AlertRule rule, LagReading lag, String bad, String severity, String badMessage, String otherMessage) {
-        Observation.Condition condition = lag.state().equals(bad) ? Observation.Condition.OVER
-                : lag.state().equals("OK") ? Observation.Condition.CLEAR : Observation.Condition.HOLD;
-        return new Observation(rule.id() + "/" + lag.stage(), rule, lag.stage(), lag.timestamp(), lag.seconds(), null, condition,
+    private static Observation state(AlertRule rule, StageLag lag, LagState bad, String severity, String badMessage, String otherMessage) {
+        Observation.Condition condition = lag.state() == bad ? Observation.Condition.OVER
+                : lag.state() == LagState.OK ? Observation.Condition.CLEAR : Observation.Condition.HOLD;
+        String stage = lag.stage().id();
+        return new Observation(rule.id() + "/" + stage, rule, stage, lag.timestamp(), lag.seconds(), null, condition,
                 severity, condition == Observation.Condition.OVER ? badMessage : otherMessage, false);
     }
 

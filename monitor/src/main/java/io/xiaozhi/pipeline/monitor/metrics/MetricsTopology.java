@@ -3,11 +3,12 @@ package io.xiaozhi.pipeline.monitor.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.xiaozhi.pipeline.common.config.PerformanceConfig;
+import io.xiaozhi.pipeline.common.lag.StageLag;
+import io.xiaozhi.pipeline.common.lag.StageLagJson;
 import io.xiaozhi.pipeline.monitor.alerts.Alert;
 import io.xiaozhi.pipeline.monitor.alerts.AlertProcessor;
 import io.xiaozhi.pipeline.monitor.alerts.AlertRules;
 import io.xiaozhi.pipeline.monitor.alerts.AlertState;
-import io.xiaozhi.pipeline.monitor.alerts.LagReading;
 import io.xiaozhi.pipeline.monitor.alerts.Observation;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *   [monitor-window-aggregates] ─ suppress until the window closes (grace min(window, 5 s))
  *   ─ window recorder [monitor-window-history, monitor-window-latest] ─┬─ xiaozhi.metrics.windows
  *                                                                     └─ window rules ─┐
- * xiaozhi.lag ─ parse (malformed: counted, dropped) ─ lag rules ───────────────────────┤
+ * xiaozhi.lag ─ StageLagJson (malformed: counted, dropped) ─ lag rules ───────────────────────┤
  *   merge ─ repartition to one partition (keyed by alert id) ─ alert processor
  *   [monitor-alert-state, monitor-alert-events] ─ xiaozhi.alerts
  * </pre>
@@ -151,13 +152,16 @@ public final class MetricsTopology {
                     if (value == null) {
                         return List.<KeyValue<String, Observation>>of(); // a deleted stage on the compacted feed
                     }
-                    LagReading.Result result = LagReading.parse(value);
-                    if (result instanceof LagReading.Read read) {
-                        return rules.of(read.reading()).stream().map(reading -> KeyValue.pair(reading.id(), reading)).toList();
+                    StageLag lag;
+                    try {
+                        lag = StageLagJson.decode(value);
+                    } catch (RuntimeException e) {
+                        // MalformedLagException, or a value the record's own checks refuse
+                        malformedLag.increment();
+                        warnSometimes(lastLagWarning, "lag value for {} skipped: {}", key, e.getMessage());
+                        return List.<KeyValue<String, Observation>>of();
                     }
-                    malformedLag.increment();
-                    warnSometimes(lastLagWarning, "lag value for {} skipped: {}", key, ((LagReading.Malformed) result).reason());
-                    return List.<KeyValue<String, Observation>>of();
+                    return rules.of(lag).stream().map(reading -> KeyValue.pair(reading.id(), reading)).toList();
                 }, Named.as("lag-rules"));
 
         fromWindows.merge(fromLag, Named.as("readings"))

@@ -4,6 +4,10 @@ import static io.xiaozhi.pipeline.monitor.metrics.TopologyHarness.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.xiaozhi.pipeline.common.Stage;
+import io.xiaozhi.pipeline.common.lag.LagState;
+import io.xiaozhi.pipeline.common.lag.StageLag;
+import io.xiaozhi.pipeline.common.lag.StageLagJson;
 import io.xiaozhi.pipeline.monitor.metrics.MetricsTopology;
 import io.xiaozhi.pipeline.monitor.metrics.SnapshotJson;
 import io.xiaozhi.pipeline.monitor.metrics.TopologyHarness;
@@ -199,11 +203,10 @@ class AlertTopologyTest {
     }
 
     @Test
-    void aLagValueCarryingItsOwnLimitsIsJudgedByThem() {
+    void aLagValueIsJudgedByTheLimitsItCarries() {
         try (TopologyHarness harness = new TopologyHarness(Map.of())) {
-            String json = "{\"stage\":\"asr\",\"group\":\"xiaozhi.asr\",\"timestamp\":" + (T0 + 1000)
-                    + ",\"records\":12,\"seconds\":6.0,\"state\":\"OK\",\"members\":1,\"queue_size\":10,\"timeout\":5}";
-            harness.rawLag("asr", json.getBytes(StandardCharsets.UTF_8), T0 + 1000);
+            harness.lag(new StageLag(Stage.ASR, "xiaozhi.asr", "xiaozhi.asr.requests", T0 + 1000, 12, 6.0, LagState.OK, 1, 1, 1, null, 1,
+                    10, 8, 5, List.of()));
             assertThat(harness.alerts()).extracting(a -> a.path("threshold").asDouble()).containsExactlyInAnyOrder(10.0, 5.0);
         }
     }
@@ -319,11 +322,13 @@ class AlertTopologyTest {
     void aMalformedLagValueIsSkippedAndCounted() {
         try (TopologyHarness harness = new TopologyHarness(Map.of())) {
             harness.rawLag("asr", "[]".getBytes(StandardCharsets.UTF_8), T0);
-            harness.rawLag("asr", ("{\"stage\":\"asr\",\"timestamp\":" + T0 + ",\"records\":3,\"seconds\":1,\"state\":\"BAD\"}")
+            harness.rawLag("asr", new String(StageLagJson.encode(new StageLag(Stage.ASR, "xiaozhi.asr", "xiaozhi.asr.requests", T0, 3, 1,
+                    LagState.OK, 1, 1, 1, null, 1, 30, 8, 20, List.of())), StandardCharsets.UTF_8).replace("\"OK\"", "\"BAD\"")
                     .getBytes(StandardCharsets.UTF_8), T0);
+            harness.rawLag("asr", "{\"stage\":\"asr\",\"timestamp\":1}".getBytes(StandardCharsets.UTF_8), T0);
             harness.rawLag("asr", null, T0);
             harness.lag("asr", T0 + 1000, 40, 1, "OK", 1);
-            assertThat(harness.counter("xiaozhi.monitor.lag.malformed")).as("a tombstone is not malformed").isEqualTo(2);
+            assertThat(harness.counter("xiaozhi.monitor.lag.malformed")).as("a tombstone is not malformed").isEqualTo(3);
             assertThat(harness.alerts()).extracting(a -> a.path("id").asText()).containsExactly("lag_queue/asr");
         }
     }

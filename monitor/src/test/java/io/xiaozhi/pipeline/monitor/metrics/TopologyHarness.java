@@ -4,11 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.xiaozhi.pipeline.common.Stage;
 import io.xiaozhi.pipeline.common.config.ConfigLoader;
+import io.xiaozhi.pipeline.common.config.PerformanceConfig;
 import io.xiaozhi.pipeline.common.config.Settings;
+import io.xiaozhi.pipeline.common.lag.LagState;
+import io.xiaozhi.pipeline.common.lag.StageLag;
+import io.xiaozhi.pipeline.common.lag.StageLagJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -90,14 +95,16 @@ public final class TopologyHarness implements AutoCloseable {
         metrics.pipeInput(key, value, timestamp);
     }
 
-    /** A StageLag value on the lag feed. */
+    /** A StageLag value on the lag feed, with the stage's configured limits. */
     public void lag(String stage, long timestamp, long records, double seconds, String state, int members) {
-        String json = String.format(java.util.Locale.ROOT,
-                "{\"stage\":\"%s\",\"group\":\"xiaozhi.%s\",\"topic\":\"xiaozhi.%s.requests\",\"timestamp\":%d,\"records\":%d,"
-                        + "\"seconds\":%s,\"state\":\"%s\",\"members\":%d,\"drain_rate\":1.0,\"arrival_rate\":1.0,\"drain_seconds\":null,"
-                        + "\"recommended_workers\":1,\"partitions\":[]}",
-                stage, stage, stage, timestamp, records, seconds, state, members);
-        rawLag(stage, json.getBytes(StandardCharsets.UTF_8), timestamp);
+        Stage id = Stage.valueOf(stage.toUpperCase(Locale.ROOT));
+        PerformanceConfig.StageLimits limits = settings.performance().aiProviders().of(id);
+        lag(new StageLag(id, "xiaozhi." + stage, "xiaozhi." + stage + ".requests", timestamp, records, seconds, LagState.valueOf(state),
+                members, 1.0, 1.0, null, 1, limits.queueSize(), limits.maxConcurrent(), limits.timeout(), List.of()));
+    }
+
+    public void lag(StageLag lag) {
+        rawLag(lag.stage().id(), StageLagJson.encode(lag), lag.timestamp());
     }
 
     public void rawLag(String key, byte[] value, long timestamp) {
