@@ -66,7 +66,7 @@ public final class MonitorMain implements Callable<Integer> {
                 context.err().println("monitor: " + e.getMessage());
                 return EXIT_BAD_INPUT;
             }
-            if (e instanceof MonitorUnreachableException || e instanceof IOException || e instanceof UnsupportedOperationException) {
+            if (e instanceof MonitorUnreachableException || e instanceof IOException) {
                 context.err().println("monitor: " + e.getMessage());
                 return EXIT_FAILED;
             }
@@ -134,29 +134,39 @@ public final class MonitorMain implements Callable<Integer> {
     }
 
     /**
-     * The data the API serves: the lag sampler ({@code xiaozhi.lag}) and the metrics aggregation
-     * (windows and alerts), with their meters on {@code registry}. Neither is part of this build yet,
-     * so {@code serve} stops here with exit 1, before it opens anything.
+     * The data the API serves: the lag loop ({@code xiaozhi.lag}) and the metrics aggregation (windows
+     * and alerts), started on {@code settings}' cluster with their meters on {@code registry}.
      */
-    static MonitorData openData(Settings settings, PrometheusMeterRegistry registry) {
-        throw new UnsupportedOperationException("serve needs the lag sampler and the metrics aggregation, which this build does not include yet");
+    static MonitorService openData(Settings settings, PrometheusMeterRegistry registry) {
+        return MonitorService.start(settings, registry);
     }
 
     private static int serveUntilStopped(CliContext context, String dataDir) throws IOException, InterruptedException {
         Settings settings = context.settings(dataDir);
         PrometheusMeterRegistry registry = ServiceHost.newRegistry("monitor");
-        MonitorData data = openData(settings, registry);
         ServiceHost host = ServiceHost.start("monitor", settings, registry, -1);
+        MonitorService data;
         Running running;
         try {
-            running = serve(settings, data, host);
+            data = openData(settings, registry);
         } catch (RuntimeException e) {
             host.close();
             throw e;
         }
+        try {
+            running = serve(settings, data, host);
+        } catch (RuntimeException e) {
+            data.close();
+            host.close();
+            throw e;
+        }
+        context.out().println("monitor: dashboard and API on http://" + settings.config().monitor().host() + ":"
+                + running.server().port() + "/");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            running.close();
+            running.server().close();
+            data.close();
+            host.close();
             stopped.countDown();
         }, "monitor-shutdown"));
         stopped.await();
