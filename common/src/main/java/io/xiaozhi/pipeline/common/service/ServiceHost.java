@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every service process has around its own work: a Prometheus meter registry with JVM,
- * process and host ({@link SystemMetrics}: memory, disk, network) meters bound, {@code xiaozhi.*} timers keeping histograms (so percentiles can be merged
+ * process and host ({@link SystemMetrics}: memory, disk, network) meters bound, {@code xiaozhi.*}
+ * timers and HikariCP's connection acquire timer keeping histograms (so percentiles can be merged
  * across instances), an HTTP listener with {@code /metrics} and {@code /health}
  * ({@code metrics.host}:{@code metrics.port}; skipped when a port of -1 is passed), and the
  * {@link MetricsPublisher} to {@code xiaozhi.metrics}.
@@ -69,7 +70,8 @@ public final class ServiceHost implements AutoCloseable {
         registry.config().meterFilter(new MeterFilter() {
             @Override
             public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-                if (id.getType() == Meter.Type.TIMER && id.getName().startsWith("xiaozhi.")) {
+                boolean ours = id.getName().startsWith("xiaozhi.") || id.getName().equals("hikaricp.connections.acquire");
+                if (id.getType() == Meter.Type.TIMER && ours) {
                     return DistributionStatisticConfig.builder()
                             .percentilesHistogram(true)
                             .minimumExpectedValue((double) Duration.ofMillis(1).toNanos())
