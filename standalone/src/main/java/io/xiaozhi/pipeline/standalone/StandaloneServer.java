@@ -21,6 +21,9 @@ import io.xiaozhi.pipeline.gateway.ota.AdminBinding;
 import io.xiaozhi.pipeline.gateway.ota.JdbcDeviceRegistry;
 import io.xiaozhi.pipeline.gateway.ota.OtaResponder;
 import io.xiaozhi.pipeline.llm.LlmWorkerFactory;
+import io.xiaozhi.pipeline.monitor.MonitorMain;
+import io.xiaozhi.pipeline.monitor.MonitorService;
+import io.xiaozhi.pipeline.monitor.api.MonitorServer;
 import io.xiaozhi.pipeline.tts.TtsWorker;
 import io.xiaozhi.pipeline.vllm.VllmWorker;
 import java.time.Clock;
@@ -32,8 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Every service in one process: the Kafka broker (embedded unless {@code standalone.embedded_kafka}
  * is false), the database ({@code database.*}: the embedded one by default) and key-value store
- * ({@code redis.*}: memory by default) shared by all parts, the gateway, and the four workers on the
- * providers {@code providers.*} name (offline by default). {@link #close()} stops them in reverse
+ * ({@code redis.*}: memory by default) shared by all parts, the gateway, the four workers on the
+ * providers {@code providers.*} name (offline by default), and the monitor (unless
+ * {@code standalone.monitor} is false). {@link #close()} stops them in reverse
  * order, the workers finishing what they hold.
  */
 public final class StandaloneServer implements AutoCloseable {
@@ -45,6 +49,7 @@ public final class StandaloneServer implements AutoCloseable {
     private Gateway gateway;
     private EmbeddedKafkaBroker broker;
     private HikariDataSource database;
+    private MonitorServer monitor;
 
     private StandaloneServer() {
     }
@@ -92,6 +97,11 @@ public final class StandaloneServer implements AutoCloseable {
         worker(Stage.LLM, meters, database, keyValues, new LlmWorkerFactory());
         worker(Stage.TTS, meters, database, keyValues, TtsWorker::create);
         worker(Stage.VLLM, meters, database, keyValues, VllmWorker::create);
+        if (options.monitor()) {
+            MonitorService monitorData = keep(MonitorService.start(settings, meters));
+            // the monitor's API shares the process's service host (one registry, one snapshot publisher)
+            monitor = keep(MonitorMain.serve(settings, monitorData, host).server());
+        }
         LOG.info("xiaozhi standalone server ready in {} s", String.format("%.1f", (System.nanoTime() - begin) / 1e9));
     }
 
@@ -114,6 +124,11 @@ public final class StandaloneServer implements AutoCloseable {
 
     public Gateway gateway() {
         return gateway;
+    }
+
+    /** The monitor's HTTP server, or {@code null} when {@code standalone.monitor} is false. */
+    public MonitorServer monitor() {
+        return monitor;
     }
 
     /** The database every part shares. */
@@ -139,6 +154,8 @@ public final class StandaloneServer implements AutoCloseable {
         lines.add("OTA:      http://" + config.server().host() + ":" + gateway.server().httpPort() + "/xiaozhi/ota/ (also on port "
                 + gateway.server().port() + ")");
         lines.add("Metrics:  http://" + config.server().host() + ":" + gateway.server().httpPort() + "/metrics");
+        lines.add("Monitor:  " + (monitor == null ? "not running (standalone.monitor: false)"
+                : "http://" + config.monitor().host() + ":" + monitor.port() + "/ (dashboard), /api/lag, /api/metrics, /api/alerts"));
         for (Stage stage : Stage.values()) {
             ServiceConfig.Provider provider = config.providers().of(stage);
             lines.add(String.format("%-9s %s", stage.id().toUpperCase(java.util.Locale.ROOT) + ":",

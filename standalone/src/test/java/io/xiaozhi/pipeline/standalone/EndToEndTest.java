@@ -84,6 +84,7 @@ class EndToEndTest {
         Map<String, String> env = new HashMap<>();
         // the suite's broker, not one of the server's own
         env.put("XIAOZHI_STANDALONE_EMBEDDED_KAFKA", "false");
+        env.put("XIAOZHI_STANDALONE_MONITOR", "false");
         env.put("XIAOZHI_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("XIAOZHI_SERVER_GATEWAY_ID", gatewayId);
         env.put("XIAOZHI_SERVER_PORT", Integer.toString(freePort()));

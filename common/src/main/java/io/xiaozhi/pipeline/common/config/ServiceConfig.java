@@ -193,7 +193,8 @@ public record ServiceConfig(Server server, Vad vad, Kafka kafka, Database databa
     public record Standalone(
             boolean embeddedKafka,
             @Range(min = 0, max = 65_535) int kafkaPort,
-            @Range(min = 0, max = 65_535) int kafkaControllerPort) implements ConfigChecks {
+            @Range(min = 0, max = 65_535) int kafkaControllerPort,
+            boolean monitor) implements ConfigChecks {
 
         @Override
         public void check(Checker checker) {
