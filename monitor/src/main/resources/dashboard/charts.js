@@ -247,7 +247,8 @@
         return;
       }
       var stage = w.stage || '';
-      if (w.service === 'gateway' && stage === '') {
+      // the gateway's window (in the standalone server, the one process's): the one with connections
+      if (stage === '' && num(w.connections) !== null) {
         var lat = w.latency_ms || {};
         ['p50', 'p95', 'p99'].forEach(function (p) {
           stores.latency.put(t, p, num(lat[p]));

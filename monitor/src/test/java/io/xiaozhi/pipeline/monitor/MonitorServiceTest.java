@@ -82,9 +82,8 @@ class MonitorServiceTest {
                 "XIAOZHI_MONITOR_LAG_INTERVAL", "1",
                 "XIAOZHI_MONITOR_LAG_WINDOW_SECONDS", "2",
                 "XIAOZHI_METRICS_PORT", "0"));
-        try (org.apache.kafka.clients.admin.Admin admin = kafka.admin()) {
-            new TopicProvisioner(admin, Duration.ofSeconds(30)).ensure(new Topics(settings.config().kafka()).pipelineTopics());
-        }
+        // the suite's shared admin client: not to be closed
+        new TopicProvisioner(kafka.admin(), Duration.ofSeconds(30)).ensure(new Topics(settings.config().kafka()).pipelineTopics());
         // a worker whose process is busy (a registry of its own: ServiceHost's binds the real CPU meter)
         PrometheusMeterRegistry worker = new PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         worker.config().commonTags("service", "asr-worker");
