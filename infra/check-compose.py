@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
-"""Static checks of infra/docker-compose.yml (no Docker needed).
+"""Static checks of the compose files in infra/ (no Docker needed).
 
-Usage: python3 infra/check-compose.py [path/to/docker-compose.yml]
+Usage: python3 infra/check-compose.py [COMPOSE_FILE ...]
 
-Checks that the file parses, that every service has a pinned image and a
+Without arguments: docker-compose.yml, then docker-compose.yml with
+docker-compose.services.yml on top (as "docker compose -f ... -f ..." merges
+them). With files: those files, merged in order.
+
+Checks that the files parse, that every service has a pinned image and a
 usable healthcheck, that ports and volumes are well formed (after resolving
-${VAR:-default} with the defaults), that named volumes are declared, and a few
-expectations of the pipeline on the kafka, mysql and redis services.
+${VAR:-default} with the defaults), that named volumes are declared and bind
+mounts exist, and a few expectations of the pipeline on the kafka, mysql and
+redis services. For the application services (those with a "build"; see
+AppChecks): build context and Dockerfile, the main class as a Java source,
+XIAOZHI_* variables against the configuration keys, the /health check on the
+service's port, scalable workers, the Prometheus and Grafana files.
 
 Exits 0 and prints "check-compose: OK ..." when all checks pass; otherwise
 prints every problem found and exits 1 (2 for usage or unreadable input).
@@ -14,6 +22,7 @@ Needs only Python 3 and PyYAML.
 """
 
 import ipaddress
+import json
 import os
 import re
 import sys
@@ -34,8 +43,10 @@ PORT_RE = re.compile(r"^\d+(-\d+)?$")
 
 
 class Checker:
-    def __init__(self, path):
-        self.path = path
+    def __init__(self, paths):
+        self.paths = list(paths)
+        self.path = " + ".join(self.paths)
+        self.base_dir = os.path.dirname(os.path.abspath(self.paths[0]))
         self.problems = []
 
     def fail(self, where, message):
@@ -81,16 +92,45 @@ class Checker:
 
     # ---- checks ----------------------------------------------------------
 
+    def load(self):
+        """Reads the files and merges them as compose does for the keys used here: services by
+        name (a later file's keys replace an earlier one's, mappings merged), top-level mappings
+        key by key. Returns the merged document, or an exit code."""
+        merged = None
+        for path in self.paths:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    doc = yaml.safe_load(f)
+            except OSError as e:
+                print(f"check-compose: FAILED: cannot read {path}: {e}", file=sys.stderr)
+                return 2
+            except yaml.YAMLError as e:
+                print(f"check-compose: FAILED: {path} is not valid YAML: {e}", file=sys.stderr)
+                return 1
+            if merged is None:
+                merged = doc
+                continue
+            if not isinstance(doc, dict) or not isinstance(merged, dict):
+                return doc if not isinstance(doc, dict) else merged  # reported as "top level must be a mapping"
+            for key, value in doc.items():
+                if key == "services" and isinstance(value, dict) and isinstance(merged.get(key), dict):
+                    services = dict(merged[key])
+                    for name, svc in value.items():
+                        if isinstance(services.get(name), dict) and isinstance(svc, dict):
+                            services[name] = merge_mappings(services[name], svc)
+                        else:
+                            services[name] = svc
+                    merged[key] = services
+                elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+                    merged[key] = {**merged[key], **value}
+                else:
+                    merged[key] = value
+        return merged
+
     def run(self):
-        try:
-            with open(self.path, encoding="utf-8") as f:
-                doc = yaml.safe_load(f)
-        except OSError as e:
-            print(f"check-compose: FAILED: cannot read {self.path}: {e}", file=sys.stderr)
-            return 2
-        except yaml.YAMLError as e:
-            print(f"check-compose: FAILED: {self.path} is not valid YAML: {e}", file=sys.stderr)
-            return 1
+        doc = self.load()
+        if isinstance(doc, int) and not isinstance(doc, bool):
+            return doc
 
         if not isinstance(doc, dict):
             self.fail("file", "top level must be a mapping")
@@ -138,7 +178,28 @@ class Checker:
                           "(they start with a plain 'docker compose up')")
 
         self.check_project_expectations(services)
+        self.check_bind_sources(services)
+        if any(isinstance(svc, dict) and "build" in svc for svc in services.values()):
+            AppChecks(self, doc).run()
         return self.report(doc)
+
+    def check_bind_sources(self, services):
+        """A relative bind mount must name a file or directory that exists: for a missing source,
+        Docker creates an empty directory and the service fails in a less obvious way."""
+        for name, svc in services.items():
+            if not isinstance(svc, dict):
+                continue
+            for raw in svc.get("volumes") or []:
+                source = None
+                if isinstance(raw, str):
+                    parts = self.interpolate(raw, f"services.{name}.volumes", report=False).split(":")
+                    source = parts[0] if len(parts) > 1 else None
+                elif isinstance(raw, dict) and raw.get("type") == "bind":
+                    source = raw.get("source")
+                if isinstance(source, str) and source.startswith("."):
+                    if not os.path.exists(os.path.join(self.base_dir, source)):
+                        self.fail(f"services.{name}.volumes", f"bind mount source {source!r} does not exist "
+                                  f"(relative to {self.base_dir})")
 
     def check_image(self, where, svc):
         image = self.interpolate(svc.get("image"), f"{where}.image")
@@ -452,13 +513,435 @@ class Checker:
         return 0
 
 
+def merge_mappings(base, override):
+    """Compose's merge of one service defined in two files, for the keys used here: mappings merge
+    key by key, everything else (lists included) is replaced."""
+    result = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge_mappings(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def config_variables(paths):
+    """XIAOZHI_* variable -> key path for every key of the built-in configuration files, by the rule
+    of common's EnvironmentOverrides: XIAOZHI_ + the key path in upper case, '.' written as '_'.
+    Map-valued keys (an empty mapping in the defaults, e.g. kafka.producer) are set in files only."""
+    variables = {}
+    tree = {}
+
+    def walk(node, path, into):
+        for key, value in node.items():
+            full = f"{path}.{key}" if path else str(key)
+            if isinstance(value, dict) and value:
+                walk(value, full, into.setdefault(key, {}))
+            elif isinstance(value, dict):
+                into[key] = "map"
+            else:
+                into[key] = "leaf"
+                variables["XIAOZHI_" + full.replace(".", "_").upper()] = full
+
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            walk(yaml.safe_load(f) or {}, "", tree.setdefault(os.path.basename(path), {}))
+    return variables, tree
+
+
+class AppChecks:
+    """Checks of the application services, those built from the project (a "build" key)."""
+
+    WORKER_SUFFIX = "WorkerMain"
+    EXTRA_ENV = {"JAVA_TOOL_OPTIONS", "TZ", "XIAOZHI_DATA_DIR"}
+    INFRA = ("kafka", "mysql", "redis")
+    JAVA_SOURCE_ROOT = os.path.join("src", "main", "java")
+    METER_RE = re.compile(r'"(xiaozhi\.[a-z0-9_.]+)"')
+    PROM_SUFFIXES = ("_seconds_bucket", "_seconds_count", "_seconds_sum", "_seconds_max", "_seconds",
+                     "_total", "_bucket", "_count", "_sum", "_max")
+
+    def __init__(self, checker, doc):
+        self.c = checker
+        self.doc = doc
+        self.services = doc["services"]
+        self.repo = os.path.dirname(self.c.base_dir)
+        resources = os.path.join(self.repo, "common", "src", "main", "resources")
+        self.config_files = [os.path.join(resources, "config.yaml"), os.path.join(resources, "performance.yaml")]
+        self.variables, self.key_tree = config_variables(self.config_files)
+        self.checked_dockerfiles = set()
+        self.dockerfile_text = ""
+
+    def fail(self, where, message):
+        self.c.fail(where, message)
+
+    def run(self):
+        apps = {n: s for n, s in self.services.items() if isinstance(s, dict) and "build" in s}
+        for name, svc in apps.items():
+            where = f"services.{name}"
+            main_class = self.check_build_and_command(where, svc)
+            env = self.check_app_environment(where, svc)
+            self.check_app_healthcheck(where, svc, main_class, env)
+            self.check_app_depends_on(where, svc)
+            if main_class and main_class.endswith(self.WORKER_SUFFIX):
+                self.check_scalable(where, svc)
+        self.check_data_files(apps)
+        self.check_prometheus(apps)
+        self.check_grafana()
+
+    # ---- build, command ------------------------------------------------
+
+    def check_build_and_command(self, where, svc):
+        build = svc.get("build")
+        if isinstance(build, str):
+            build = {"context": build}
+        if not isinstance(build, dict) or not isinstance(build.get("context"), str):
+            self.fail(f"{where}.build", "must be a path or a mapping with 'context'")
+            return None
+        context = os.path.normpath(os.path.join(self.c.base_dir, build["context"]))
+        if not os.path.isdir(context):
+            self.fail(f"{where}.build", f"context {build['context']!r} is not a directory")
+            return None
+        dockerfile = os.path.join(context, build.get("dockerfile", "Dockerfile"))
+        if not os.path.isfile(dockerfile):
+            self.fail(f"{where}.build", f"Dockerfile {build.get('dockerfile', 'Dockerfile')!r} does not exist in the context")
+            return None
+        if dockerfile not in self.checked_dockerfiles:
+            self.checked_dockerfiles.add(dockerfile)
+            self.check_dockerfile(f"{where}.build", dockerfile, context)
+        command = svc.get("command")
+        if not isinstance(command, list) or not command or not all(isinstance(a, str) for a in command):
+            self.fail(f"{where}.command", "must be a list: the main class, then its arguments")
+            return None
+        main_class = command[0]
+        if not re.match(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.[A-Z][A-Za-z0-9_]*$", main_class):
+            self.fail(f"{where}.command", f"{main_class!r} is not a fully qualified class name")
+            return None
+        rel = os.path.join(self.JAVA_SOURCE_ROOT, *main_class.split(".")) + ".java"
+        found = [m for m in sorted(os.listdir(self.repo)) if os.path.isfile(os.path.join(self.repo, m, rel))]
+        if len(found) != 1:
+            self.fail(f"{where}.command", f"main class {main_class} has {len(found)} sources (<module>/{rel}); expected 1")
+            return None
+        with open(os.path.join(self.repo, found[0], rel), encoding="utf-8") as f:
+            if not re.search(r"public\s+static\s+void\s+main\s*\(\s*String\s*(\[\]\s*\w+|\.\.\.\s*\w+|\w+\s*\[\])", f.read()):
+                self.fail(f"{where}.command", f"{main_class} has no 'public static void main(String[] args)'")
+        if "--data-dir" in command:
+            i = command.index("--data-dir")
+            if i + 1 >= len(command) or not command[i + 1].startswith("/"):
+                self.fail(f"{where}.command", "--data-dir needs an absolute container path")
+        return main_class
+
+    def check_dockerfile(self, where, path, context):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        stages = re.findall(r"^FROM\s+(\S+)", text, re.M)
+        if len(stages) < 2:
+            self.fail(where, f"{path}: expected a multi-stage build (build, then runtime), found {len(stages)} FROM")
+            return
+        for image in stages:
+            tag = image.rsplit("/", 1)[-1]
+            if ":" not in tag or tag.endswith(":latest"):
+                self.fail(where, f"{path}: base image {image!r} is not pinned to a tag")
+        users = re.findall(r"^USER\s+(\S+)", text, re.M)
+        if not users or users[-1] in ("root", "0"):
+            self.fail(where, f"{path}: the runtime stage must switch to a non-root USER")
+        if not re.search(r"^ENTRYPOINT\s+\[", text, re.M):
+            self.fail(where, f"{path}: needs an exec-form ENTRYPOINT (java as PID 1 gets SIGTERM)")
+        for src in re.findall(r"^COPY\s+(?!--from)(?:--\S+\s+)*(\S+)\s+\S+\s*$", text, re.M):
+            if not os.path.exists(os.path.join(context, src)):
+                self.fail(where, f"{path}: COPY source {src!r} does not exist in the build context")
+        pom = os.path.join(self.repo, "pom.xml")
+        if os.path.isfile(pom):
+            with open(pom, encoding="utf-8") as f:
+                modules = re.findall(r"<module>([^<]+)</module>", f.read())
+            for module in modules:
+                if f"{module}/pom.xml" not in text:
+                    self.fail(where, f"{path}: the reactor needs {module}/pom.xml (a <module> of the root pom) "
+                              "but the Dockerfile does not copy it")
+        self.dockerfile_text = text
+
+    # ---- environment -----------------------------------------------------
+
+    def check_app_environment(self, where, svc):
+        env = svc.get("environment") or {}
+        if isinstance(env, list):
+            env = dict(item.split("=", 1) if "=" in item else (item, None) for item in env)
+        if not isinstance(env, dict):
+            return {}
+        resolved = {}
+        for name, value in env.items():
+            w = f"{where}.environment.{name}"
+            if name.startswith("XIAOZHI_"):
+                if name not in self.variables and name not in self.EXTRA_ENV:
+                    close = [v for v in self.variables if v.split("_")[1:3] == name.split("_")[1:3]]
+                    hint = f" (keys of that section: {', '.join(sorted(close))})" if close else ""
+                    self.fail(w, f"names no configuration key of config.yaml or performance.yaml{hint}; "
+                              "the service would refuse to start")
+            elif name not in self.EXTRA_ENV:
+                self.fail(w, f"is neither a XIAOZHI_* configuration variable nor one of {sorted(self.EXTRA_ENV)}")
+            resolved[name] = None if value is None else str(self.c.interpolate(str(value), w, report=False))
+        kind = resolved.get("XIAOZHI_DATABASE_KIND")
+        if kind == "mysql" and not (resolved.get("XIAOZHI_DATABASE_URL") or "").startswith("jdbc:mariadb://mysql:3306/"):
+            self.fail(f"{where}.environment", "database.kind mysql needs XIAOZHI_DATABASE_URL jdbc:mariadb://mysql:3306/...")
+        if resolved.get("XIAOZHI_REDIS_KIND") == "redis" and not (resolved.get("XIAOZHI_REDIS_URL") or "").startswith("redis://redis:6379"):
+            self.fail(f"{where}.environment", "redis.kind redis needs XIAOZHI_REDIS_URL redis://redis:6379/...")
+        if resolved.get("XIAOZHI_KAFKA_BOOTSTRAP_SERVERS") != "kafka:29092":
+            self.fail(f"{where}.environment", "XIAOZHI_KAFKA_BOOTSTRAP_SERVERS must be kafka:29092 (the compose network's listener)")
+        if "-Xmx" not in (resolved.get("JAVA_TOOL_OPTIONS") or ""):
+            self.fail(f"{where}.environment", "JAVA_TOOL_OPTIONS must set the heap (-Xmx)")
+        return resolved
+
+    # ---- health, dependencies, scaling -------------------------------------
+
+    def service_port(self, main_class, env):
+        """The port where the service answers /health, and the key it comes from."""
+        if main_class is None:
+            return None, None
+        if main_class.endswith(".GatewayMain"):
+            key = "server.http_port"
+        elif main_class.endswith(".MonitorMain"):
+            key = "monitor.port"
+        else:
+            key = "metrics.port"
+        variable = "XIAOZHI_" + key.replace(".", "_").upper()
+        if env.get(variable):
+            return env[variable], key
+        section, leaf = key.split(".")
+        with open(self.config_files[0], encoding="utf-8") as f:
+            return str(yaml.safe_load(f)[section][leaf]), key
+
+    def check_app_healthcheck(self, where, svc, main_class, env):
+        port, key = self.service_port(main_class, env)
+        if port is None:
+            return
+        if port == "0":
+            self.fail(f"{where}.environment", f"{key} is 0 (any free port): the healthcheck and Prometheus need a fixed one")
+        text = self.c.healthcheck_text(svc)
+        if not re.search(rf"https?://(127\.0\.0\.1|localhost):{re.escape(port)}/health\b", text):
+            self.fail(f"{where}.healthcheck", f"must GET http://127.0.0.1:{port}/health ({key})")
+        tool = text.split()[1] if text.startswith("CMD ") and len(text.split()) > 1 else None
+        if tool and tool not in ("java",) and tool not in self.dockerfile_text:
+            self.fail(f"{where}.healthcheck", f"uses {tool!r}, which the Dockerfile does not install")
+
+    def check_app_depends_on(self, where, svc):
+        deps = svc.get("depends_on")
+        for infra in self.INFRA:
+            spec = deps.get(infra) if isinstance(deps, dict) else None
+            if not isinstance(spec, dict) or spec.get("condition") != "service_healthy":
+                self.fail(f"{where}.depends_on", f"must wait for {infra} with condition: service_healthy")
+
+    def check_scalable(self, where, svc):
+        if "container_name" in svc:
+            self.fail(where, "a scalable worker must not have a container_name (--scale needs distinct names)")
+        if "hostname" in svc:
+            self.fail(where, "a scalable worker must not have a fixed hostname")
+        for raw in svc.get("ports") or []:
+            if isinstance(raw, dict):
+                if raw.get("published") is not None:
+                    self.fail(f"{where}.ports", "a scalable worker must not publish a host port")
+            else:
+                value = self.c.interpolate(str(raw), f"{where}.ports", report=False)
+                if ":" in value.split("/")[0]:
+                    self.fail(f"{where}.ports", f"{raw!r}: a scalable worker must not publish a host port")
+        deploy = svc.get("deploy") or {}
+        if isinstance(deploy, dict) and deploy.get("replicas") not in (None,) and not isinstance(deploy.get("replicas"), int):
+            self.fail(f"{where}.deploy", "replicas must be a number")
+
+    # ---- data files ----------------------------------------------------------
+
+    def check_data_files(self, apps):
+        """The configuration files mounted into the services parse, and name known keys only."""
+        trees = {"/app/data/.config.yaml": self.key_tree["config.yaml"],
+                 "/app/data/.performance.yaml": self.key_tree["performance.yaml"]}
+        seen = set()
+        for name, svc in apps.items():
+            for raw in svc.get("volumes") or []:
+                if not isinstance(raw, str):
+                    continue
+                parts = raw.split(":")
+                if len(parts) < 2 or not parts[0].startswith(".") or parts[1] not in trees:
+                    continue
+                source = os.path.join(self.c.base_dir, parts[0])
+                if source in seen or not os.path.isfile(source):
+                    continue
+                seen.add(source)
+                where = os.path.relpath(source, self.repo)
+                try:
+                    with open(source, encoding="utf-8") as f:
+                        data = yaml.safe_load(f)
+                except yaml.YAMLError as e:
+                    self.fail(where, f"is not valid YAML: {e}")
+                    continue
+                if data is None:
+                    continue
+                if not isinstance(data, dict):
+                    self.fail(where, "top level must be a mapping")
+                    continue
+                self.check_keys(where, data, trees[parts[1]], "")
+
+    def check_keys(self, where, data, tree, path):
+        for key, value in data.items():
+            full = f"{path}.{key}" if path else str(key)
+            known = tree.get(key)
+            if known is None:
+                self.fail(where, f"{full} is not a configuration key")
+            elif isinstance(known, dict):
+                if not isinstance(value, dict):
+                    self.fail(where, f"{full} must be a mapping")
+                else:
+                    self.check_keys(where, value, known, full)
+            elif known == "leaf" and isinstance(value, dict):
+                self.fail(where, f"{full} is a value, not a mapping")
+
+    # ---- Prometheus and Grafana ---------------------------------------------------
+
+    def mounted_file(self, service, target):
+        svc = self.services.get(service)
+        if not isinstance(svc, dict):
+            self.fail("services", f"{service!r} is missing")
+            return None
+        for raw in svc.get("volumes") or []:
+            if isinstance(raw, str) and raw.split(":")[1:2] == [target]:
+                return os.path.join(self.c.base_dir, raw.split(":")[0])
+        self.fail(f"services.{service}.volumes", f"mounts nothing at {target}")
+        return None
+
+    def check_prometheus(self, apps):
+        path = self.mounted_file("prometheus", "/etc/prometheus/prometheus.yml")
+        if not path or not os.path.isfile(path):
+            return
+        where = os.path.relpath(path, self.repo)
+        try:
+            with open(path, encoding="utf-8") as f:
+                prom = yaml.safe_load(f)
+        except yaml.YAMLError as e:
+            self.fail(where, f"is not valid YAML: {e}")
+            return
+        scraped = {}
+        jobs = set()
+        for job in (prom or {}).get("scrape_configs") or []:
+            name = job.get("job_name")
+            if name in jobs:
+                self.fail(where, f"job_name {name!r} appears twice")
+            jobs.add(name)
+            for static in job.get("static_configs") or []:
+                for target in static.get("targets") or []:
+                    host, _, port = str(target).partition(":")
+                    scraped[host] = (port, job.get("metrics_path", "/metrics"), "static", name)
+            for dns in job.get("dns_sd_configs") or []:
+                if dns.get("type", "SRV") != "A" or not isinstance(dns.get("port"), int):
+                    self.fail(where, f"job {name}: dns_sd_configs on compose service names need type A and a port")
+                for host in dns.get("names") or []:
+                    scraped[host] = (str(dns.get("port")), job.get("metrics_path", "/metrics"), "dns", name)
+        for host in scraped:
+            if host not in self.services and host != "localhost":
+                self.fail(where, f"scrapes {host!r}, which is not a compose service")
+        for name, svc in apps.items():
+            command = svc.get("command") or [None]
+            env = {k: str(v) for k, v in (svc.get("environment") or {}).items()} if isinstance(svc.get("environment"), dict) else {}
+            port, key = self.service_port(command[0], env)
+            if name not in scraped:
+                self.fail(where, f"does not scrape the service {name!r}")
+                continue
+            got_port, metrics_path, how, job = scraped[name]
+            if got_port != port:
+                self.fail(where, f"job {job}: scrapes {name} on port {got_port}, but it serves /metrics on {port} ({key})")
+            if metrics_path != "/metrics":
+                self.fail(where, f"job {job}: metrics_path must be /metrics")
+            if str(command[0]).endswith(self.WORKER_SUFFIX) and how != "dns":
+                self.fail(where, f"job {job}: a scalable worker must be found with dns_sd_configs (every replica)")
+
+    def check_grafana(self):
+        svc = self.services.get("grafana")
+        if not isinstance(svc, dict):
+            self.fail("services", "'grafana' is missing")
+            return
+        provisioning = self.mounted_file("grafana", "/etc/grafana/provisioning")
+        dashboards_dir = self.mounted_file("grafana", "/var/lib/grafana/dashboards")
+        if not provisioning or not dashboards_dir:
+            return
+        uids = set()
+        dashboard_paths = set()
+        for sub in ("datasources", "dashboards"):
+            folder = os.path.join(provisioning, sub)
+            files = sorted(f for f in os.listdir(folder) if f.endswith((".yml", ".yaml"))) if os.path.isdir(folder) else []
+            if not files:
+                self.fail(os.path.relpath(folder, self.repo), "holds no provisioning file")
+            for file in files:
+                where = os.path.relpath(os.path.join(folder, file), self.repo)
+                try:
+                    with open(os.path.join(folder, file), encoding="utf-8") as f:
+                        data = yaml.safe_load(f)
+                except yaml.YAMLError as e:
+                    self.fail(where, f"is not valid YAML: {e}")
+                    continue
+                if not isinstance(data, dict) or data.get("apiVersion") != 1:
+                    self.fail(where, "must be a mapping with apiVersion: 1")
+                    continue
+                for ds in data.get("datasources") or []:
+                    uids.add(ds.get("uid"))
+                    if ds.get("type") == "prometheus" and not str(ds.get("url", "")).startswith("http://prometheus:9090"):
+                        self.fail(where, f"data source {ds.get('name')}: url must be http://prometheus:9090")
+                for provider in data.get("providers") or []:
+                    dashboard_paths.add((provider.get("options") or {}).get("path"))
+        if "/var/lib/grafana/dashboards" not in dashboard_paths:
+            self.fail("grafana provisioning", "no dashboard provider reads /var/lib/grafana/dashboards")
+        meters = self.meter_names()
+        files = sorted(f for f in os.listdir(dashboards_dir) if f.endswith(".json")) if os.path.isdir(dashboards_dir) else []
+        if not files:
+            self.fail(os.path.relpath(dashboards_dir, self.repo), "holds no dashboard JSON")
+        for file in files:
+            where = os.path.relpath(os.path.join(dashboards_dir, file), self.repo)
+            try:
+                with open(os.path.join(dashboards_dir, file), encoding="utf-8") as f:
+                    dashboard = json.load(f)
+            except ValueError as e:
+                self.fail(where, f"is not valid JSON: {e}")
+                continue
+            if not dashboard.get("uid") or not isinstance(dashboard.get("panels"), list):
+                self.fail(where, "a dashboard needs a uid and panels")
+                continue
+            ids = set()
+            for panel in dashboard["panels"]:
+                if panel.get("id") in ids:
+                    self.fail(where, f"panel id {panel.get('id')} appears twice")
+                ids.add(panel.get("id"))
+                for target in panel.get("targets") or []:
+                    uid = (target.get("datasource") or panel.get("datasource") or {}).get("uid")
+                    if uid not in uids:
+                        self.fail(where, f"panel {panel.get('title')!r}: data source uid {uid!r} is not provisioned")
+                    for metric in re.findall(r"\b(xiaozhi_[a-z0-9_]+)", target.get("expr", "")):
+                        if not self.known_metric(metric, meters):
+                            self.fail(where, f"panel {panel.get('title')!r}: {metric} matches no meter in the code "
+                                      "(Micrometer's Prometheus names: '.' -> '_', counters _total, timers _seconds_*)")
+
+    def meter_names(self):
+        """Names in Prometheus form of every "xiaozhi.*" string literal in the main Java sources."""
+        names = set()
+        for module in os.listdir(self.repo):
+            root = os.path.join(self.repo, module, self.JAVA_SOURCE_ROOT)
+            for dirpath, _, files in os.walk(root):
+                for file in files:
+                    if file.endswith(".java"):
+                        with open(os.path.join(dirpath, file), encoding="utf-8") as f:
+                            names.update(m.replace(".", "_") for m in self.METER_RE.findall(f.read()))
+        return names
+
+    def known_metric(self, metric, meters):
+        if metric in meters:
+            return True
+        return any(metric.endswith(s) and metric[: -len(s)] in meters for s in self.PROM_SUFFIXES)
+
+
 def main(argv):
-    if len(argv) > 2 or (len(argv) == 2 and argv[1] in ("-h", "--help")):
+    if len(argv) == 2 and argv[1] in ("-h", "--help"):
         print(__doc__.strip())
-        return 0 if len(argv) == 2 else 2
-    default = os.path.join(os.path.dirname(os.path.abspath(__file__)), "docker-compose.yml")
-    path = argv[1] if len(argv) == 2 else default
-    return Checker(path).run()
+        return 0
+    if len(argv) > 1:
+        return Checker(argv[1:]).run()
+    here = os.path.dirname(os.path.abspath(__file__))
+    base = os.path.join(here, "docker-compose.yml")
+    services = os.path.join(here, "docker-compose.services.yml")
+    return max(Checker([base]).run(), Checker([base, services]).run())
 
 
 if __name__ == "__main__":
