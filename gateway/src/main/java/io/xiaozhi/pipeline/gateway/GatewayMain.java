@@ -37,6 +37,7 @@ public final class GatewayMain {
             gateway.close();
             database.close();
             host.close();
+            org.slf4j.LoggerFactory.getLogger(GatewayMain.class).info("gateway: stopped");
         }, "gateway-shutdown"));
     }
 }

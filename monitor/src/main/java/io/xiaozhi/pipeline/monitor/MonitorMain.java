@@ -167,6 +167,7 @@ public final class MonitorMain implements Callable<Integer> {
             running.server().close();
             data.close();
             host.close();
+            org.slf4j.LoggerFactory.getLogger(MonitorMain.class).info("monitor: stopped");
             stopped.countDown();
         }, "monitor-shutdown"));
         stopped.await();

@@ -129,6 +129,11 @@ public final class StageRuntime implements AutoCloseable {
         }
     }
 
+    /** Whether the stage is serving: started, not stopped, and every consumer thread alive. */
+    public synchronized boolean running() {
+        return started && !closed && !threads.isEmpty() && threads.stream().allMatch(Thread::isAlive);
+    }
+
     /** Requests in flight in this process now. */
     public int inFlight() {
         return options.limits().maxConcurrent() - permits.availablePermits();

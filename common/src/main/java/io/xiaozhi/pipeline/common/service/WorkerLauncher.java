@@ -119,11 +119,14 @@ public final class WorkerLauncher {
             System.exit(1);
             return;
         }
+        // /health answers 200 only while the stage's consumers run
+        host.healthCheck(running.runtime()::running);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("{}: stopping", service);
             running.close();
             context.close();
             host.close();
+            LOG.info("{}: stopped", service);
         }, service + "-shutdown"));
         LOG.info("{} {} started", service, host.instance());
     }

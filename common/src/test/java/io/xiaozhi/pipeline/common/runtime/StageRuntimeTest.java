@@ -303,7 +303,9 @@ class StageRuntimeTest {
                 return CompletableFuture.completedFuture(null);
             }, 5));
             await("all five in flight", WAIT, () -> started.get() == 5);
+            assertThat(runtime.running()).as("serving, for /health").isTrue();
             runtime.close();
+            assertThat(runtime.running()).as("stopped").isFalse();
             assertThat(tally.total()).isEqualTo(5);
             assertThat(h.committed(0)).isEqualTo(5);
         }
