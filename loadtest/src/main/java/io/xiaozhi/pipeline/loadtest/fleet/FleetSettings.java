@@ -42,10 +42,10 @@ public record FleetSettings(URI url, URI ota, String token, int devices, int pro
         if (turnTimeout.isZero() || turnTimeout.isNegative()) {
             throw new IllegalArgumentException("turn-timeout must be positive");
         }
-        if (url == null || !(url.getScheme().equals("ws") || url.getScheme().equals("wss"))) {
+        if (url == null || !("ws".equals(url.getScheme()) || "wss".equals(url.getScheme()))) {
             throw new IllegalArgumentException("url must be a ws:// or wss:// URL, not " + url);
         }
-        if (ota != null && !(ota.getScheme().equals("http") || ota.getScheme().equals("https"))) {
+        if (ota != null && !("http".equals(ota.getScheme()) || "https".equals(ota.getScheme()))) {
             throw new IllegalArgumentException("ota must be an http:// or https:// URL, not " + ota);
         }
         token = token == null ? "" : token;

@@ -21,7 +21,7 @@ import org.eclipse.jetty.websocket.api.Callback;
  * {@code tts start}, {@code sentence_start}, {@code replyFrames} frames one per 60 ms on a schedule that
  * does not drift (frame {@code delayedFrame}, when not negative, and those after it {@code delayMs}
  * later), then {@code tts stop}. {@code busy} answers an alert and {@code tts stop} instead;
- * {@code silent} never answers a turn.
+ * {@code silent} never answers a turn; {@code apologise} sends {@code stt}, the apology alert and {@code tts stop}.
  */
 final class FakeGateway implements AutoCloseable {
 
@@ -33,6 +33,7 @@ final class FakeGateway implements AutoCloseable {
     long delayMs;
     boolean busy;
     boolean silent;
+    boolean apologise;
 
     final List<String> deviceIds = new CopyOnWriteArrayList<>();
     final List<String> protocolVersions = new CopyOnWriteArrayList<>();
@@ -112,6 +113,12 @@ final class FakeGateway implements AutoCloseable {
             return;
         }
         send(ctx, "{\"type\":\"stt\",\"text\":\"what time is it\"}");
+        if (apologise) {
+            send(ctx, "{\"type\":\"alert\",\"status\":\"Error\",\"message\":\"sorry\",\"emotion\":\"sad\"}");
+            send(ctx, "{\"type\":\"tts\",\"state\":\"start\"}");
+            send(ctx, "{\"type\":\"tts\",\"state\":\"stop\"}");
+            return;
+        }
         send(ctx, "{\"type\":\"tts\",\"state\":\"start\"}");
         send(ctx, "{\"type\":\"tts\",\"state\":\"sentence_start\",\"text\":\"It is ten.\"}");
         int version = version(ctx);

@@ -120,6 +120,36 @@ class FleetTest {
         FleetStats silent = run(settings(1, 1, 1, false, Duration.ofMillis(400))).stats();
         assertThat(silent.turns(Outcome.TIMEOUT)).isEqualTo(1);
         assertThat(silent.errors()).isEqualTo(1);
+
+        gateway.silent = false;
+        gateway.apologise = true;
+        FleetStats apology = run(settings(1, 2, 1, false, Duration.ofSeconds(10))).stats();
+        assertThat(apology.turns(Outcome.ERROR)).isEqualTo(2);
+        assertThat(apology.stt().count()).isEqualTo(2);
+        assertThat(apology.errors()).isEqualTo(2);
+    }
+
+    @Test
+    void aDurationEndsTheRunWithoutATurnCount() throws Exception {
+        FleetSettings settings = new FleetSettings(URI.create(gateway.url()), null, "", 2, 1, false, Duration.ZERO, Duration.ofMillis(1500),
+                0, Duration.ofMillis(50), Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMillis(65), "02:1a:7e");
+        Fleet.Result result = run(settings);
+        // a turn lasts about 0.72 s of audio up and 0.64 s of reply: each device starts one or two within 1.5 s
+        assertThat(result.stats().turns(Outcome.OK)).isBetween(2L, 6L);
+        assertThat(result.stats().errors()).isZero();
+        assertThat(result.elapsed()).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void refusesSettingsThatCannotRun() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new FleetSettings(URI.create("http://h/"), null, "", 1, 1, false,
+                Duration.ZERO, Duration.ZERO, 1, Duration.ZERO, Duration.ofSeconds(1), Duration.ZERO, Duration.ofMillis(65), "02:00:00"))
+                .hasMessageContaining("ws://");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new FleetSettings(URI.create("ws://h/"), null, "", 0, 1, false,
+                Duration.ZERO, Duration.ZERO, 1, Duration.ZERO, Duration.ofSeconds(1), Duration.ZERO, Duration.ofMillis(65), "02:00:00"))
+                .hasMessageContaining("devices");
+        assertThat(new FleetSettings(URI.create("ws://h/"), null, null, 1, 1, false, Duration.ZERO, Duration.ZERO, 1, Duration.ZERO,
+                Duration.ofSeconds(1), Duration.ZERO, Duration.ofMillis(65), "02:00:00").deviceId(258)).isEqualTo("02:00:00:00:01:02");
     }
 
     @Test
