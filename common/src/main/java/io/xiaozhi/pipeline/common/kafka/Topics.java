@@ -75,11 +75,17 @@ public final class Topics {
         return spec(deadLetters(stage), TopicKind.DLQ, partitions.dlq(), configs);
     }
 
-    /** The vision stage's records carry a photo of up to 5 MiB, more than a broker's default record size. */
+    /**
+     * The largest record a stage's request and dead-letter topics take when it exceeds the broker's
+     * default: the vision stage's records carry a photo of up to 5 MiB. Producers that write those
+     * topics (the gateway, the stage runtime's dead letters) need the same room.
+     */
+    public static java.util.OptionalInt maxRecordBytes(Stage stage) {
+        return stage == Stage.VLLM ? java.util.OptionalInt.of(VisionRequest.MAX_RECORD_BYTES) : java.util.OptionalInt.empty();
+    }
+
     private static void allowPhotos(Stage stage, Map<String, String> configs) {
-        if (stage == Stage.VLLM) {
-            configs.put("max.message.bytes", Integer.toString(VisionRequest.MAX_RECORD_BYTES));
-        }
+        maxRecordBytes(stage).ifPresent(bytes -> configs.put("max.message.bytes", Integer.toString(bytes)));
     }
 
     public TopicSpec downlinkTopic(String gatewayId) {

@@ -1,5 +1,9 @@
 package io.xiaozhi.pipeline.common.provider;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.xiaozhi.pipeline.common.config.ServiceConfig;
 import io.xiaozhi.pipeline.common.runtime.StageContext;
 import io.xiaozhi.pipeline.common.runtime.StageException;
@@ -37,7 +41,7 @@ public final class OpenAiEndpoint {
 
     static final int MAX_QUOTED_CHARS = 300;
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String stage;
     private final URI baseUrl;
@@ -146,14 +150,14 @@ public final class OpenAiEndpoint {
     }
 
     /** A 2xx body as the JSON object every answer of these APIs is; anything else is {@link #malformed}. */
-    public com.fasterxml.jackson.databind.node.ObjectNode jsonObject(byte[] body) {
+    public ObjectNode jsonObject(byte[] body) {
         if (body.length == 0) {
             throw malformed("the body is empty");
         }
-        com.fasterxml.jackson.databind.JsonNode root;
+        JsonNode root;
         try {
             root = JSON.readTree(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw malformed("the body is not JSON (" + quote(String.valueOf(e.getOriginalMessage())) + ")");
         } catch (IOException e) {
             throw malformed("the body is not JSON (" + quote(String.valueOf(e.getMessage())) + ")");
@@ -161,7 +165,7 @@ public final class OpenAiEndpoint {
         if (root == null || !root.isObject()) {
             throw malformed("the body is not a JSON object");
         }
-        return (com.fasterxml.jackson.databind.node.ObjectNode) root;
+        return (ObjectNode) root;
     }
 
     /** A non-retryable failure for a response that is not what the API promises; counted as malformed. */

@@ -8,7 +8,6 @@ import io.xiaozhi.pipeline.common.config.ServiceConfig;
 import io.xiaozhi.pipeline.common.config.Settings;
 import io.xiaozhi.pipeline.common.kafka.KafkaClients;
 import io.xiaozhi.pipeline.common.kafka.Topics;
-import io.xiaozhi.pipeline.common.envelope.VisionRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,10 +95,8 @@ public final class StageRuntime implements AutoCloseable {
         scheduler = Executors.newSingleThreadScheduledExecutor(threads(id + "-scheduler"));
         continuations = Executors.newCachedThreadPool(threads(id + "-continuation"));
         Map<String, Object> producerConfig = clients.producerConfig(KafkaClients.ProducerProfile.VOICE);
-        if (options.stage() == Stage.VLLM) {
-            // a failed photo request is dead-lettered with its photo, which may exceed Kafka's default 1 MiB
-            producerConfig.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, VisionRequest.MAX_RECORD_BYTES);
-        }
+        // a failed request is dead-lettered whole: as large as its topic allows (a photo exceeds Kafka's default 1 MiB)
+        Topics.maxRecordBytes(options.stage()).ifPresent(bytes -> producerConfig.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, bytes));
         producer = new KafkaProducer<>(producerConfig);
         CancellationRegistry cancellations = new CancellationRegistry(options.clock(), options.cancellationMemory());
         control = new ControlListener(clients, options.controlTopic(), cancellations, options.cancellationMemory());

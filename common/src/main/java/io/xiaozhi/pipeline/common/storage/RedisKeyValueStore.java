@@ -15,14 +15,19 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.support.AsyncConnectionPoolSupport;
 import io.lettuce.core.support.BoundedAsyncPool;
 import io.lettuce.core.support.BoundedPoolConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.xiaozhi.pipeline.common.config.PerformanceConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -306,21 +311,23 @@ public final class RedisKeyValueStore implements KeyValueStore {
      * {@code operation}, {@code outcome}: ok or failed; waiting for a connection included), and the pool
      * as gauges {@code xiaozhi.redis.pool.active} and {@code xiaozhi.redis.pool.max}.
      */
-    public RedisKeyValueStore bindMeters(io.micrometer.core.instrument.MeterRegistry registry) {
-        io.micrometer.core.instrument.Gauge.builder("xiaozhi.redis.pool.active", permits, p -> maxActive - p.availablePermits())
+    public RedisKeyValueStore bindMeters(MeterRegistry registry) {
+        Gauge.builder("xiaozhi.redis.pool.active", permits, p -> maxActive - p.availablePermits())
                 .description("Redis connections in use").register(registry);
-        io.micrometer.core.instrument.Gauge.builder("xiaozhi.redis.pool.max", () -> maxActive)
+        Gauge.builder("xiaozhi.redis.pool.max", () -> maxActive)
                 .description("Redis connections at most (database.redis.max_active)").register(registry);
         this.meters = registry;
         return this;
     }
 
-    private volatile io.micrometer.core.instrument.MeterRegistry meters;
+    private volatile MeterRegistry meters;
+    /** The command timers by operation and outcome, made once each. */
+    private final Map<String, Timer> commandTimers = new ConcurrentHashMap<>();
 
     /** Runs {@code command} on a borrowed connection, all within {@code waitMillis}, timed when meters are bound. */
     private <T> T execute(String operation, String key,
             Function<RedisAsyncCommands<String, String>, RedisFuture<T>> command, long waitMillis) {
-        io.micrometer.core.instrument.MeterRegistry registry = meters;
+        MeterRegistry registry = meters;
         if (registry == null) {
             return executeUntimed(operation, key, command, waitMillis);
         }
@@ -331,10 +338,11 @@ public final class RedisKeyValueStore implements KeyValueStore {
             outcome = "ok";
             return result;
         } finally {
-            io.micrometer.core.instrument.Timer.builder("xiaozhi.redis.commands")
+            String tagOutcome = outcome;
+            commandTimers.computeIfAbsent(operation + "/" + outcome, k -> Timer.builder("xiaozhi.redis.commands")
                     .description("Redis commands, from asking for a connection to the answer")
-                    .tag("operation", operation).tag("outcome", outcome)
-                    .register(registry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                    .tag("operation", operation).tag("outcome", tagOutcome).register(registry))
+                    .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 
