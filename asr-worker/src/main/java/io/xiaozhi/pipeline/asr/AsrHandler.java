@@ -113,21 +113,25 @@ public final class AsrHandler implements StageHandler {
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
         return CompletableFuture.allOf(
                 context.reply(MessageTypes.STT, payload),
-                context.send(llmRequest(request, payload, start, end)));
+                context.send(llmRequest(request, payload, start, end, took / 1_000_000)));
     }
 
     private static CompletionStage<Void> endTurn(StageContext context) {
         return context.reply(MessageTypes.TURN_END, new byte[0]).thenApply(sent -> null);
     }
 
-    /** The LLM stage's request for a transcript: keyed by session, under the request's envelope and timings. */
-    ProducerRecord<String, byte[]> llmRequest(StageRequest request, byte[] text, long start, long end) {
+    /**
+     * The LLM stage's request for a transcript: keyed by session, under the request's envelope and
+     * timings, with the recognizer's time as {@code xz.provider-ms}.
+     */
+    ProducerRecord<String, byte[]> llmRequest(StageRequest request, byte[] text, long start, long end, long providerMillis) {
         Envelope envelope = request.envelope();
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(llmTopic, envelope.sessionId(), text);
         envelope.writeTo(record.headers());
         copyTimings(request.record().headers(), record.headers(), envelope);
         HeaderValues.putTiming(record.headers(), TIMING_START, start);
         HeaderValues.putTiming(record.headers(), TIMING_END, end);
+        HeaderValues.putProviderMillis(record.headers(), providerMillis);
         return record;
     }
 

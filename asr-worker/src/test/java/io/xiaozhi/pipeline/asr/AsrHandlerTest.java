@@ -39,9 +39,15 @@ class AsrHandlerTest {
     private static final class ScriptedRecognizer implements SpeechRecognizer {
         final List<short[]> heard = new CopyOnWriteArrayList<>();
         private final String text;
+        private final long millis;
 
         ScriptedRecognizer(String text) {
+            this(text, 0);
+        }
+
+        ScriptedRecognizer(String text, long millis) {
             this.text = text;
+            this.millis = millis;
         }
 
         @Override
@@ -57,6 +63,13 @@ class AsrHandlerTest {
         @Override
         public String transcribe(short[] pcm, StageContext context) {
             heard.add(pcm);
+            if (millis > 0) {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             return text;
         }
     }
@@ -224,5 +237,16 @@ class AsrHandlerTest {
         ProducerRecord<String, byte[]> llm = context.to(LLM).get(0);
         assertThat(HeaderValues.timings(llm.headers())).containsOnlyKeys("eos", "asr.start", "asr.end");
         assertThat(count(AsrMetrics.BAD_INPUT, "reason", "timing_header")).isEqualTo(1);
+    }
+
+    @Test
+    void theRecognizersTimeTravelsAsTheProvidersShareOfTheTurn() throws Exception {
+        RecordingContext context = new RecordingContext(ENVELOPE);
+        long before = System.nanoTime();
+        handler(new ScriptedRecognizer("what time is it", 150)).handle(request(speechPayload(12), 1), context).toCompletableFuture().get();
+        long elapsedMillis = (System.nanoTime() - before) / 1_000_000;
+
+        long provider = HeaderValues.providerMillis(context.to(LLM).get(0).headers());
+        assertThat(provider).isBetween(150L, elapsedMillis);
     }
 }

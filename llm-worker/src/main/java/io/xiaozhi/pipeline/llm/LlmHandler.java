@@ -145,6 +145,7 @@ public final class LlmHandler implements StageHandler {
         Long asrEnd = timing(record, ASR_END);
         Integer asrMillis = asrStart != null && asrEnd != null && asrEnd >= asrStart ? toInt(asrEnd - asrStart) : null;
         TurnState state = TurnState.start(envelope, text, messages, endOfSpeech, asrMillis, clock.millis());
+        state.upstreamProviderMillis(HeaderValues.providerMillis(record.headers()));
         return runner.run(state, output, context) == TurnRunner.Outcome.COMPLETED ? state : null;
     }
 

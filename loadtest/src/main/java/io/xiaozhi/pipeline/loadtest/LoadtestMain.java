@@ -3,6 +3,7 @@ package io.xiaozhi.pipeline.loadtest;
 import io.xiaozhi.pipeline.loadtest.fleet.Fleet;
 import io.xiaozhi.pipeline.loadtest.fleet.FleetReport;
 import io.xiaozhi.pipeline.loadtest.fleet.FleetSettings;
+import io.xiaozhi.pipeline.loadtest.fleet.GatewayMetrics;
 import io.xiaozhi.pipeline.loadtest.fleet.Slo;
 import io.xiaozhi.pipeline.loadtest.fleet.Utterance;
 import io.xiaozhi.pipeline.loadtest.providers.ProviderSimulator;
@@ -10,11 +11,14 @@ import io.xiaozhi.pipeline.loadtest.providers.SimulatorSettings;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -135,6 +139,13 @@ public final class LoadtestMain implements Callable<Integer> {
         Double sloLateFrames;
         @Option(names = "--slo-max-errors", description = "SLO: at most this many errors (error and timeout turns, failed connections)")
         Long sloMaxErrors;
+        @Option(names = "--slo-p99-busy", description = "SLO: p99 of end of speech to a busy answer at most this, e.g. 200ms")
+        Duration sloBusy;
+        @Option(names = "--slo-p99-overhead", description = "SLO: p99 of the pipeline's overhead (needs --gateway-metrics) at most this, e.g. 100ms")
+        Duration sloOverhead;
+        @Option(names = "--gateway-metrics", split = ",", description = "the gateways' Prometheus /metrics URLs, read before and after the run"
+                + " for the pipeline's overhead (first audio less provider time), e.g. http://127.0.0.1:8000/metrics")
+        List<URI> gatewayMetrics = new ArrayList<>();
 
         FleetCommand(LoadtestMain main) {
             this.main = main;
@@ -147,13 +158,26 @@ public final class LoadtestMain implements Callable<Integer> {
             }
             FleetSettings settings = new FleetSettings(url, ota, token, devices, protocolVersion, mode.equals("manual"), ramp, duration,
                     turnsPerDevice, thinkTime, turnTimeout, silence, lateThreshold, devicePrefix);
-            Slo slo = new Slo(sloFirstAudio, sloLateFrames, sloMaxErrors);
+            Slo slo = new Slo(sloFirstAudio, sloLateFrames, sloMaxErrors, sloBusy, sloOverhead);
             main.out.println("loadtest fleet: encoding the utterance \"" + text + "\"");
             Utterance utterance = Utterance.spoken(text);
             main.out.printf("loadtest fleet: %d devices, %.1f s of speech each turn, to %s%n", devices, utterance.seconds(),
                     ota != null ? ota : url);
+            GatewayMetrics gateways = gatewayMetrics.isEmpty() ? null
+                    : new GatewayMetrics(gatewayMetrics, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+            if (gateways != null) {
+                gateways.before();
+            }
             Fleet.Result result = Fleet.run(settings, utterance, main.out);
-            List<Slo.Check> checks = slo.check(result.stats());
+            if (gateways != null) {
+                GatewayMetrics.Delta delta = gateways.after();
+                result = result.withGateway(delta);
+                main.out.printf(Locale.ROOT, "loadtest fleet: gateways measured %d turns: pipeline overhead p50 %.0f ms p95 %.0f ms p99 %.0f ms"
+                                + " (first audio p50 %.0f ms p99 %.0f ms)%n", delta.overhead().count(), delta.overhead().quantileMs(0.5),
+                        delta.overhead().quantileMs(0.95), delta.overhead().quantileMs(0.99), delta.firstAudio().quantileMs(0.5),
+                        delta.firstAudio().quantileMs(0.99));
+            }
+            List<Slo.Check> checks = slo.check(result.stats(), result.gateway());
             if (json != null) {
                 Files.writeString(json, FleetReport.jsonText(result, checks), StandardCharsets.UTF_8);
                 main.out.println("loadtest fleet: JSON report " + json);

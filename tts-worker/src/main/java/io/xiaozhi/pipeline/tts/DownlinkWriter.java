@@ -19,7 +19,8 @@ import org.apache.kafka.common.header.Header;
  * {@code xz.t.*} timings:
  * {@code tts.sentence} (the text, {@code xz.last}), {@code tts.audio} ({@link AudioFrames},
  * {@code xz.chunk}, {@code xz.final}; chunk 0 also carries {@code xz.t.tts}, when its audio was
- * ready) and {@code tts.sentence.failed} (the reason, {@code xz.last}).
+ * ready, and {@code xz.provider-ms} when the request carried it: the providers' share of the turn up
+ * to this audio) and {@code tts.sentence.failed} (the reason, {@code xz.last}).
  */
 final class DownlinkWriter {
 
@@ -44,12 +45,16 @@ final class DownlinkWriter {
         context.send(record);
     }
 
-    void audio(int chunk, List<byte[]> packets, boolean fin) {
+    /** {@code providerMillis}: {@code xz.provider-ms} of the chunk, when not negative (chunk 0 only). */
+    void audio(int chunk, List<byte[]> packets, boolean fin, long providerMillis) {
         ProducerRecord<String, byte[]> record = record(MessageTypes.AUDIO, AudioFrames.encode(packets));
         HeaderValues.putLong(record.headers(), EnvelopeHeaders.CHUNK, chunk);
         HeaderValues.putBoolean(record.headers(), EnvelopeHeaders.FINAL, fin);
         if (chunk == 0) {
             HeaderValues.putTiming(record.headers(), TTS_TIMING, clock.getAsLong());
+        }
+        if (providerMillis >= 0) {
+            HeaderValues.putProviderMillis(record.headers(), providerMillis);
         }
         context.send(record);
     }

@@ -110,18 +110,25 @@ public final class TtsHandler implements StageHandler {
                     + " characters; at most " + options.maxTextChars() + " are sent to the provider", true);
         }
         long started = System.nanoTime();
+        long upstreamProviderMillis = HeaderValues.providerMillis(request.record().headers());
+        TimedSink[] timed = new TimedSink[1];
         AudioChunker chunker = new AudioChunker(new OpusPacketEncoder(options.opusComplexity(), options.opusBitrate()), options.chunks(),
                 (chunk, packets, last) -> {
                     if (context.cancelled()) {
                         return;
                     }
+                    long providerMillis = -1;
                     if (chunk == 0) {
                         out.sentenceText();
                         metrics.firstAudio(System.nanoTime() - started);
+                        if (upstreamProviderMillis >= 0) {
+                            providerMillis = upstreamProviderMillis + timed[0].providerNanos(started) / 1_000_000;
+                        }
                     }
-                    out.audio(chunk, packets, last);
+                    out.audio(chunk, packets, last, providerMillis);
                 });
         TimedSink sink = new TimedSink(chunker);
+        timed[0] = sink;
         try {
             synthesizer.synthesize(speech, sink, context, providerBudget(context.timeLeft()));
             if (context.cancelled()) {
@@ -219,9 +226,11 @@ public final class TtsHandler implements StageHandler {
     }
 
     /** Measures the time spent in the chunker (resampling, encoding, sending), which is not the provider's. */
+    /** Times what happens in the sink (resampling, encoding, sending), so the rest is the provider's. */
     private static final class TimedSink implements PcmSink {
         private final PcmSink target;
         private long nanos;
+        private long callStart = -1;
 
         TimedSink(PcmSink target) {
             this.target = target;
@@ -230,11 +239,22 @@ public final class TtsHandler implements StageHandler {
         @Override
         public void accept(short[] samples, int offset, int length, int sampleRate) {
             long start = System.nanoTime();
+            callStart = start;
             try {
                 target.accept(samples, offset, length, sampleRate);
             } finally {
                 nanos += System.nanoTime() - start;
+                callStart = -1;
             }
+        }
+
+        /**
+         * The provider's time from {@code started} until the audio now in hand came back: up to the
+         * current sink call when called from inside one, else up to now, less the time spent in the sink.
+         */
+        long providerNanos(long started) {
+            long until = callStart >= 0 ? callStart : System.nanoTime();
+            return Math.max(0, until - started - nanos);
         }
     }
 }

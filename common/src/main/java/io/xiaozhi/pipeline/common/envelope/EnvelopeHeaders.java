@@ -32,6 +32,15 @@ public final class EnvelopeHeaders {
     public static final String TIMING_PREFIX = "xz.t.";
     /** When the device stopped speaking (epoch ms): where turn latency starts. */
     public static final String END_OF_SPEECH = TIMING_PREFIX + "eos";
+    /**
+     * Milliseconds spent waiting for AI providers on the way to this record, summed over the stages
+     * it went through: the transcription, the model until this sentence's text was complete, and
+     * the speech until this chunk's audio came back. With the turn's end-of-speech time it splits
+     * turn latency into the providers' share and the pipeline's own. Written on LLM requests,
+     * sentences and the first audio chunk of a sentence; absent where it cannot be told (a turn
+     * resumed after a device tool).
+     */
+    public static final String PROVIDER_MILLIS = "xz.provider-ms";
     /** Why a record went to a dead-letter topic. */
     public static final String ERROR = "xz.error";
     /** Where a dead-lettered record came from: {@code topic-partition@offset}. */

@@ -83,6 +83,24 @@ public final class HeaderValues {
         };
     }
 
+    /**
+     * {@code xz.provider-ms}, the providers' share of the way to this record, or -1 when it is absent,
+     * malformed or negative: it only feeds a measurement, so a bad value is not the record's failure.
+     */
+    public static long providerMillis(Headers headers) {
+        try {
+            long value = number(headers, EnvelopeHeaders.PROVIDER_MILLIS).orElse(-1);
+            return value < 0 ? -1 : value;
+        } catch (EnvelopeException e) {
+            return -1;
+        }
+    }
+
+    /** Sets {@code xz.provider-ms} to {@code millis} (at least 0). */
+    public static void putProviderMillis(Headers headers, long millis) {
+        putLong(headers, EnvelopeHeaders.PROVIDER_MILLIS, Math.max(0, millis));
+    }
+
     /** Every {@code xz.t.<name>} timing, by name. */
     public static Map<String, Long> timings(Headers headers) {
         Map<String, Long> timings = new TreeMap<>();

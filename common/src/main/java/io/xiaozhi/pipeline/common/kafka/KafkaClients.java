@@ -25,6 +25,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       is neither lost nor duplicated.</li>
  *   <li>{@link ProducerProfile#BULK}: metrics and reports; lingers briefly and compresses.</li>
  *   <li>Consumers never auto-commit: the stage runtime commits what it has finished.</li>
+ *   <li>Consumers are declared dead after {@value #SESSION_TIMEOUT_MS} ms without a heartbeat (Kafka's
+ *       default is 45 s): a worker that crashes or is killed hands its partitions, and the requests
+ *       it had not finished, to the others within a turn's deadline instead of after it.</li>
  * </ul>
  * Keys are session ids (text); values are bytes.
  */
@@ -32,6 +35,11 @@ public final class KafkaClients {
 
     /** How a producer trades latency for throughput. */
     public enum ProducerProfile { VOICE, BULK }
+
+    /** How long a consumer may go without a heartbeat before its group gives its partitions to others. */
+    public static final int SESSION_TIMEOUT_MS = 10_000;
+    /** Heartbeats every 2 s: several chances within the session timeout. */
+    public static final int HEARTBEAT_INTERVAL_MS = 2_000;
 
     private final ServiceConfig.Kafka kafka;
     private final String service;
@@ -70,6 +78,8 @@ public final class KafkaClients {
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
+        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, HEARTBEAT_INTERVAL_MS);
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.putAll(kafka.consumer());

@@ -62,4 +62,18 @@ class EnvelopeTest {
         HeaderValues.putText(headers, EnvelopeHeaders.FINAL, "yes");
         assertThatThrownBy(() -> HeaderValues.flag(headers, EnvelopeHeaders.FINAL)).hasMessage("header xz.final must be true or false, not 'yes'");
     }
+
+    @Test
+    void providerMillisIsReadLenientlyBecauseItOnlyFeedsAMeasurement() {
+        Headers headers = new RecordHeaders();
+        assertThat(HeaderValues.providerMillis(headers)).isEqualTo(-1);
+        HeaderValues.putProviderMillis(headers, 1234);
+        assertThat(HeaderValues.providerMillis(headers)).isEqualTo(1234);
+        HeaderValues.putProviderMillis(headers, -5);
+        assertThat(HeaderValues.providerMillis(headers)).isZero();
+        HeaderValues.putText(headers, EnvelopeHeaders.PROVIDER_MILLIS, "soon");
+        assertThat(HeaderValues.providerMillis(headers)).isEqualTo(-1);
+        HeaderValues.putText(headers, EnvelopeHeaders.PROVIDER_MILLIS, "-3");
+        assertThat(HeaderValues.providerMillis(headers)).isEqualTo(-1);
+    }
 }

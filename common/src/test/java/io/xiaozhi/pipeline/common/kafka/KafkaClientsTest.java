@@ -32,6 +32,8 @@ class KafkaClientsTest {
         Map<String, Object> consumer = new KafkaClients(TopicsTest.defaultKafka(), "asr-worker").consumerConfig("xiaozhi.asr");
         assertThat(consumer).containsEntry("enable.auto.commit", false).containsEntry("group.id", "xiaozhi.asr")
                 .containsEntry("auto.offset.reset", "earliest");
+        assertThat(consumer).as("a dead worker's partitions move on within a turn's deadline")
+                .containsEntry("session.timeout.ms", 10_000).containsEntry("heartbeat.interval.ms", 2_000);
     }
 
     @Test

@@ -7,10 +7,17 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One answer from a worker, as read from this gateway's downlink topic: which session and turn it is
- * for, what it is ({@code xz.type}, see {@code MessageTypes}), its place in the turn, and its payload.
+ * for, what it is ({@code xz.type}, see {@code MessageTypes}), its place in the turn, its payload, and
+ * the providers' share of the turn up to it ({@code xz.provider-ms}, -1 when it carries none).
  */
 public record DownlinkRecord(String type, String sessionId, String turnId, long seq, long chunk, boolean last, boolean fin,
-                             String emotion, byte[] payload) {
+                             String emotion, byte[] payload, long providerMillis) {
+
+    /** A record without the providers' share. */
+    public DownlinkRecord(String type, String sessionId, String turnId, long seq, long chunk, boolean last, boolean fin,
+                          String emotion, byte[] payload) {
+        this(type, sessionId, turnId, seq, chunk, last, fin, emotion, payload, -1);
+    }
 
     /** Reads a record; throws {@link EnvelopeException} naming what is missing or malformed. */
     public static DownlinkRecord of(ConsumerRecord<String, byte[]> record) {
@@ -26,6 +33,7 @@ public record DownlinkRecord(String type, String sessionId, String turnId, long 
                 HeaderValues.flag(record.headers(), EnvelopeHeaders.LAST),
                 HeaderValues.flag(record.headers(), EnvelopeHeaders.FINAL),
                 HeaderValues.text(record.headers(), EnvelopeHeaders.EMOTION).orElse(""),
-                record.value() == null ? new byte[0] : record.value());
+                record.value() == null ? new byte[0] : record.value(),
+                HeaderValues.providerMillis(record.headers()));
     }
 }

@@ -36,8 +36,11 @@ public final class UtterancePublisher {
         return send(request(topics.asrRequests(), turn, AudioFrames.encode(opusPackets), endOfSpeechEpochMs));
     }
 
+    /** Text the device sent (a wake word, a typed message): no transcription, so no provider time yet. */
     public CompletableFuture<RecordMetadata> text(Turn turn, String text, long endOfSpeechEpochMs) {
-        return send(request(topics.llmRequests(), turn, text.getBytes(StandardCharsets.UTF_8), endOfSpeechEpochMs));
+        ProducerRecord<String, byte[]> record = request(topics.llmRequests(), turn, text.getBytes(StandardCharsets.UTF_8), endOfSpeechEpochMs);
+        HeaderValues.putProviderMillis(record.headers(), 0);
+        return send(record);
     }
 
     /** A device tool's answer, continuing {@code turn} at the LLM stage ({@code xz.type = mcp.result}). */

@@ -42,6 +42,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,6 +104,8 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     private volatile String endAfterTurn;
     /** The turn whose first reply packet is still to be timed, and when its speech ended. */
     private volatile String firstAudioOf;
+    /** xz.provider-ms of the awaited turn's first audio chunk, once it arrived; -1 before or without. */
+    private volatile long firstAudioProviderMillis = -1;
     private volatile long turnEndedSpeechAt;
     /** The turn whose {@code stt} the device has been shown. */
     private String sttShownFor;
@@ -303,6 +306,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         admittedAt = stage;
         pendingEmotion = null;
         firstAudioOf = turn.turnId();
+        firstAudioProviderMillis = -1;
         turnEndedSpeechAt = services.clock().getAsLong();
         pacer.beginTurn(turn.turnId());
         return turn;
@@ -356,8 +360,13 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
                 }
                 case MessageTypes.EMOTION -> pendingEmotion = text(record);
                 case MessageTypes.SENTENCE -> pacer.accept(turn.turnId(), new TurnPiece.SentenceText((int) record.seq(), text(record), record.last()));
-                case MessageTypes.AUDIO -> pacer.accept(turn.turnId(), new TurnPiece.AudioChunk((int) record.seq(), (int) record.chunk(),
-                        record.fin(), AudioFrames.decode(record.payload())));
+                case MessageTypes.AUDIO -> {
+                    if (record.seq() == 0 && record.chunk() == 0 && record.providerMillis() >= 0 && turn.turnId().equals(firstAudioOf)) {
+                        firstAudioProviderMillis = record.providerMillis();
+                    }
+                    pacer.accept(turn.turnId(), new TurnPiece.AudioChunk((int) record.seq(), (int) record.chunk(),
+                            record.fin(), AudioFrames.decode(record.payload())));
+                }
                 case MessageTypes.SENTENCE_FAILED -> pacer.accept(turn.turnId(),
                         new TurnPiece.SentenceFailed((int) record.seq(), record.last(), text(record)));
                 case MessageTypes.TURN_END -> {
@@ -491,8 +500,12 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
             TurnStats stats = pacer.turnStats();
             if (stats != null && stats.turnId().equals(waiting)) {
                 firstAudioOf = null;
-                services.metrics().firstAudio.record(Math.max(0, services.clock().getAsLong() - turnEndedSpeechAt),
-                        java.util.concurrent.TimeUnit.MILLISECONDS);
+                long latency = Math.max(0, services.clock().getAsLong() - turnEndedSpeechAt);
+                services.metrics().firstAudio.record(latency, TimeUnit.MILLISECONDS);
+                long providers = firstAudioProviderMillis;
+                if (providers >= 0) {
+                    services.metrics().overhead.record(Math.max(0, latency - providers), TimeUnit.MILLISECONDS);
+                }
             }
         }
         downlinkTimestamp += 60;

@@ -22,6 +22,7 @@ public final class SessionMetrics {
     final Timer hello;
     final Timer vad;
     final Timer firstAudio;
+    final Timer overhead;
     private final Map<TurnOutcome, Counter> turns = new EnumMap<>(TurnOutcome.class);
     private final Map<CloseReason, Counter> closes = new EnumMap<>(CloseReason.class);
 
@@ -35,6 +36,10 @@ public final class SessionMetrics {
                 .publishPercentiles(0.5, 0.99).register(registry);
         firstAudio = Timer.builder("xiaozhi.gateway.turn.first_audio")
                 .description("from the end of the user's speech (or text) to the first packet of the reply sent to the device")
+                .register(registry);
+        overhead = Timer.builder("xiaozhi.gateway.turn.overhead")
+                .description("the pipeline's own share of turn.first_audio: that latency less the time the providers took on the way"
+                        + " (xz.provider-ms of the first audio)")
                 .register(registry);
         for (TurnOutcome outcome : TurnOutcome.values()) {
             turns.put(outcome, Counter.builder("xiaozhi.gateway.turns").tag("outcome", outcome.name().toLowerCase(Locale.ROOT))

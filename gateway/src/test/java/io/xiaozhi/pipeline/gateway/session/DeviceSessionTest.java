@@ -411,4 +411,49 @@ class DeviceSessionTest {
         session.onText("{\"type\":\"ping\"}");
         assertThat(lastText().path("type").asText()).isEqualTo("pong");
     }
+
+    @Test
+    void theTurnsOverheadIsItsFirstAudioLatencyLessTheProvidersShare() throws Exception {
+        DeviceSession session = session(1, 4);
+        String turn = helloThenText(session);
+        assertThat(io.xiaozhi.pipeline.common.envelope.HeaderValues.providerMillis(published("llm").get(0).headers()))
+                .as("text needs no transcription: the providers' share starts at 0").isZero();
+        Thread.sleep(120);
+        replyWithOneChunk(session, turn, 100);
+        io.micrometer.core.instrument.Timer firstAudio = meters.get("xiaozhi.gateway.turn.first_audio").timer();
+        io.micrometer.core.instrument.Timer overhead = meters.get("xiaozhi.gateway.turn.overhead").timer();
+        assertThat(firstAudio.count()).isEqualTo(1);
+        assertThat(overhead.count()).isEqualTo(1);
+        double latency = firstAudio.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS);
+        assertThat(latency).isGreaterThanOrEqualTo(120);
+        assertThat(overhead.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(latency - 100);
+    }
+
+    @Test
+    void aTurnWhoseAudioCarriesNoProviderShareHasNoOverheadMeasured() throws Exception {
+        DeviceSession session = session(1, 4);
+        replyWithOneChunk(session, helloThenText(session), -1);
+        assertThat(meters.get("xiaozhi.gateway.turn.first_audio").timer().count()).isEqualTo(1);
+        assertThat(meters.get("xiaozhi.gateway.turn.overhead").timer().count()).isZero();
+    }
+
+    /** Hello, then a text turn; returns the turn's id. */
+    private String helloThenText(DeviceSession session) {
+        session.onText("{\"type\":\"hello\"}");
+        session.onText("{\"type\":\"listen\",\"state\":\"detect\",\"text\":\"hello there\"}");
+        return new String(published("llm").get(0).headers().lastHeader("xz.turn").value(), StandardCharsets.UTF_8);
+    }
+
+    /** A one-sentence reply of one chunk carrying {@code providerMillis}; waits until its first packet went out. */
+    private void replyWithOneChunk(DeviceSession session, String turn, long providerMillis) throws InterruptedException {
+        session.onDownlink(new DownlinkRecord(MessageTypes.SENTENCE, "s-1", turn, 0, -1, true, false, "",
+                "Hi!".getBytes(StandardCharsets.UTF_8)));
+        session.onDownlink(new DownlinkRecord(MessageTypes.AUDIO, "s-1", turn, 0, 0, false, true, "",
+                io.xiaozhi.pipeline.common.envelope.AudioFrames.encode(new OpusEncoding(24_000).encode(TestAudio.silence(300))),
+                providerMillis));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (meters.get("xiaozhi.gateway.turn.first_audio").timer().count() == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+    }
 }

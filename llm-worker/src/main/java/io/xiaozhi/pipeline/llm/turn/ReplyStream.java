@@ -72,7 +72,7 @@ final class ReplyStream implements ChatListener {
         if (lead != null && !lead.toString().isBlank()) {
             decideEmotion();
         }
-        cutter.finish().forEach(emitter::offer);
+        cutter.finish().forEach(emitter::offerAtEnd);
     }
 
     String text() {

@@ -43,8 +43,11 @@ public final class TurnOutput {
         this.metrics = metrics;
     }
 
-    /** A sentence for speech synthesis; {@code text} may be empty only on the last one (it then just closes the turn). */
-    public void sentence(int seq, String text, boolean last, Long endOfSpeech) {
+    /**
+     * A sentence for speech synthesis; {@code text} may be empty only on the last one (it then just
+     * closes the turn). {@code providerMillis} becomes {@code xz.provider-ms} unless it is negative.
+     */
+    public void sentence(int seq, String text, boolean last, Long endOfSpeech, long providerMillis) {
         ensureLive();
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(ttsTopic, envelope.turnId() + ":" + seq,
                 text.getBytes(StandardCharsets.UTF_8));
@@ -53,6 +56,9 @@ public final class TurnOutput {
         HeaderValues.putBoolean(record.headers(), EnvelopeHeaders.LAST, last);
         if (endOfSpeech != null) {
             HeaderValues.putLong(record.headers(), EnvelopeHeaders.END_OF_SPEECH, endOfSpeech);
+        }
+        if (providerMillis >= 0) {
+            HeaderValues.putProviderMillis(record.headers(), providerMillis);
         }
         sends.add(context.send(record));
         sentences++;

@@ -69,10 +69,13 @@ public final class TurnRunner {
             TurnTools tools = toolsOffered ? TurnTools.of(catalog.load(state.sessionId()), serverTools) : TurnTools.none(serverTools);
             ReplyStream stream = new ReplyStream(state, output, emitter, metrics, clock);
             long began = System.nanoTime();
+            state.roundStarted(began);
             try {
                 model.stream(new ChatRequest(state.messages(), tools.offered()), stream, context);
             } finally {
-                long millis = Duration.ofNanos(System.nanoTime() - began).toMillis();
+                long ended = System.nanoTime();
+                state.roundEnded(ended);
+                long millis = Duration.ofNanos(ended - began).toMillis();
                 state.addModelMillis(millis);
                 metrics.modelTime(Duration.ofMillis(millis));
             }

@@ -38,6 +38,10 @@ public final class TurnState {
     private List<RoundCall> calls;
     private Long firstToken;
     private long modelMillis;
+    /** Provider time before this stage (xz.provider-ms of the request); -1 when not known. Not saved. */
+    private long upstreamProviderMillis = -1;
+    private long modelNanos;
+    private long roundStartedNanos = -1;
 
     private TurnState(String turnId, String sessionId, String deviceId, String userText, List<ChatMessage> messages, String reply,
                       Long endOfSpeech, Integer asrMillis, long llmStart) {
@@ -160,6 +164,40 @@ public final class TurnState {
 
     void addModelMillis(long millis) {
         modelMillis += millis;
+    }
+
+    /**
+     * The providers' share of the turn before this stage ({@code xz.provider-ms} of the request), or -1
+     * when it is not known. It is not saved with the state: a turn resumed after a device tool has
+     * the device's time in its path, so its sentences carry no provider time.
+     */
+    public void upstreamProviderMillis(long millis) {
+        upstreamProviderMillis = millis;
+    }
+
+    /** The model starts streaming a round, at {@code nanos} ({@link System#nanoTime()}). */
+    void roundStarted(long nanos) {
+        roundStartedNanos = nanos;
+    }
+
+    /** The round's stream has ended, at {@code nanos}. */
+    void roundEnded(long nanos) {
+        if (roundStartedNanos >= 0) {
+            modelNanos += Math.max(0, nanos - roundStartedNanos);
+            roundStartedNanos = -1;
+        }
+    }
+
+    /**
+     * Provider time up to {@code nanos}: what came before this stage plus the model's streaming so far
+     * (all rounds of this attempt), or -1 when what came before is not known.
+     */
+    long providerMillisAt(long nanos) {
+        if (upstreamProviderMillis < 0) {
+            return -1;
+        }
+        long model = modelNanos + (roundStartedNanos >= 0 ? Math.max(0, nanos - roundStartedNanos) : 0);
+        return upstreamProviderMillis + model / 1_000_000;
     }
 
     public String toJson() {

@@ -249,7 +249,8 @@ class OpenAiChatModelTest {
         StageException failure = failure(Requests.userText("llm", envelope, "hello", 1L, null, null), context);
         assertThat(failure.retryable()).isFalse();
         assertThat(failure.getMessage()).contains("without [DONE] or a finish_reason (truncated)");
-        assertThat(context.sentences(Fixture.TTS_TOPIC)).as("the held-back sentence is not sent").isEmpty();
+        assertThat(context.sentences(Fixture.TTS_TOPIC)).as("a sentence cut mid-stream goes out at once; the unfinished rest does not")
+                .extracting(Sentence::text, Sentence::last).containsExactly(org.assertj.core.groups.Tuple.tuple("Hello there.", false));
     }
 
     @Test
@@ -292,9 +293,10 @@ class OpenAiChatModelTest {
         api.then(FakeOpenAi.stalling(text("First sentence here. Second sentence here. Third")));
         RecordingContext context = new RecordingContext(envelope, Duration.ofMillis(1500));
         StageException failure = failure(Requests.userText("llm", envelope, "hello", 1L, null, null), context);
-        assertThat(context.sentences(Fixture.TTS_TOPIC)).extracting(Sentence::text).containsExactly("First sentence here.");
+        assertThat(context.sentences(Fixture.TTS_TOPIC)).extracting(Sentence::text)
+                .containsExactly("First sentence here.", "Second sentence here.");
         assertThat(failure.retryable()).isFalse();
-        assertThat(failure.getMessage()).contains("not retried: 1 sentence(s)");
+        assertThat(failure.getMessage()).contains("not retried: 2 sentence(s)");
     }
 
     @Test

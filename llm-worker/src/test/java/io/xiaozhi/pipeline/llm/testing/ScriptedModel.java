@@ -14,18 +14,23 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /** A chat model that answers each call with the next scripted round and keeps every request. */
 public final class ScriptedModel implements ChatModel {
 
-    /** One round: text pieces, then tool calls. */
-    public record Round(List<String> text, List<ToolCall> calls) {
+    /** One round: text pieces (each after {@code pauseMillis}), then tool calls. */
+    public record Round(List<String> text, List<ToolCall> calls, long pauseMillis) {
         public static Round say(String... pieces) {
-            return new Round(List.of(pieces), List.of());
+            return new Round(List.of(pieces), List.of(), 0);
+        }
+
+        /** Pieces that arrive {@code pauseMillis} apart, the first after one pause, as a slow model's would. */
+        public static Round sayPaced(long pauseMillis, String... pieces) {
+            return new Round(List.of(pieces), List.of(), pauseMillis);
         }
 
         public static Round call(ToolCall... calls) {
-            return new Round(List.of(), List.of(calls));
+            return new Round(List.of(), List.of(calls), 0);
         }
 
         public static Round sayAndCall(String text, ToolCall... calls) {
-            return new Round(List.of(text), List.of(calls));
+            return new Round(List.of(text), List.of(calls), 0);
         }
     }
 
@@ -50,9 +55,24 @@ public final class ScriptedModel implements ChatModel {
         if (round == null) {
             throw new AssertionError("the model was called more often than scripted");
         }
-        round.text().forEach(listener::onText);
+        for (String piece : round.text()) {
+            pause(round.pauseMillis());
+            listener.onText(piece);
+        }
         round.calls().forEach(listener::onToolCall);
         return round.calls().isEmpty() ? FinishReason.STOP : FinishReason.TOOL_CALLS;
+    }
+
+    private static void pause(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while pausing between scripted pieces", e);
+        }
     }
 
     @Override

@@ -7,8 +7,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 
-/** A sentence as the TTS stage receives it. */
-public record Sentence(String key, long seq, String text, boolean last, long endOfSpeech, String turn) {
+/** A sentence as the TTS stage receives it; {@code providerMillis} is -1 when it carries none. */
+public record Sentence(String key, long seq, String text, boolean last, long endOfSpeech, String turn, long providerMillis) {
 
     public static Sentence of(ProducerRecord<String, byte[]> record) {
         return of(record.key(), record.headers(), record.value());
@@ -22,6 +22,6 @@ public record Sentence(String key, long seq, String text, boolean last, long end
         return new Sentence(key, HeaderValues.requiredNumber(headers, EnvelopeHeaders.SEQUENCE),
                 new String(value, StandardCharsets.UTF_8), HeaderValues.flag(headers, EnvelopeHeaders.LAST),
                 HeaderValues.number(headers, EnvelopeHeaders.END_OF_SPEECH).orElse(-1),
-                HeaderValues.requiredText(headers, EnvelopeHeaders.TURN));
+                HeaderValues.requiredText(headers, EnvelopeHeaders.TURN), HeaderValues.providerMillis(headers));
     }
 }

@@ -301,4 +301,37 @@ class ToolLoopTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void aSentenceGoesOutAsSoonAsItIsCutWithTheProvidersShareOfTheTurnSoFar() throws Exception {
+        model.then(Round.sayPaced(200, "First sentence is here. ", "And a second one follows", "."));
+        ProducerRecord<String, byte[]> request = Requests.userText("llm", envelope, "tell me", 1000L, null, null);
+        io.xiaozhi.pipeline.common.envelope.HeaderValues.putProviderMillis(request.headers(), 300);
+        RecordingContext context = new RecordingContext(envelope);
+        long began = System.nanoTime();
+        worker.handler().handle(Requests.asRequest(request), context).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        long elapsedMillis = (System.nanoTime() - began) / 1_000_000;
+
+        List<Sentence> sentences = context.sentences(Fixture.TTS_TOPIC);
+        assertThat(sentences).extracting(Sentence::text, Sentence::last)
+                .containsExactly(tuple("First sentence is here.", false), tuple("And a second one follows.", true));
+        // the first sentence was complete after one pause, the second after three
+        assertThat(sentences.get(0).providerMillis()).isBetween(300L + 200, 300L + 400);
+        assertThat(sentences.get(1).providerMillis()).isBetween(300L + 600, 300L + elapsedMillis);
+    }
+
+    @Test
+    void aReplyWhoseLastSentenceWentOutMidStreamIsClosedByAnEmptyLastSentence() throws Exception {
+        model.then(Round.say("One. ", "Two. "));
+        RecordingContext context = say(worker, "count");
+        assertThat(context.sentences(Fixture.TTS_TOPIC)).extracting(Sentence::seq, Sentence::text, Sentence::last)
+                .containsExactly(tuple(0L, "One.", false), tuple(1L, "Two.", false), tuple(2L, "", true));
+    }
+
+    @Test
+    void withoutTheProvidersShareBeforeThisStageSentencesCarryNone() throws Exception {
+        model.then(Round.say("Hello there. ", "How are you?"));
+        RecordingContext context = say(worker, "hi");
+        assertThat(context.sentences(Fixture.TTS_TOPIC)).extracting(Sentence::providerMillis).containsOnly(-1L);
+    }
 }

@@ -27,8 +27,15 @@ public final class Fleet {
 
     public static final Duration LIVE_PERIOD = Duration.ofSeconds(2);
 
-    /** A finished run: what it was asked, what it measured, and when. */
-    public record Result(FleetSettings settings, FleetStats stats, Instant startedAt, Duration elapsed) {
+    /**
+     * A finished run: what it was asked, what it measured, and when; {@code gateway} is what the
+     * gateways recorded meanwhile, when their metrics were read ({@code null} otherwise).
+     */
+    public record Result(FleetSettings settings, FleetStats stats, Instant startedAt, Duration elapsed, GatewayMetrics.Delta gateway) {
+
+        public Result withGateway(GatewayMetrics.Delta delta) {
+            return new Result(settings, stats, startedAt, elapsed, delta);
+        }
     }
 
     private Fleet() {
@@ -76,7 +83,7 @@ public final class Fleet {
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         live.println(liveLine(settings, stats, elapsed.toNanos()));
-        return new Result(settings, stats, startedAt, elapsed);
+        return new Result(settings, stats, startedAt, elapsed, null);
     }
 
     static String liveLine(FleetSettings settings, FleetStats stats, long elapsedNanos) {

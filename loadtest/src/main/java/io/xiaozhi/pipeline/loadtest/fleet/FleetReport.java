@@ -60,7 +60,13 @@ public final class FleetReport {
         latency.set("end_of_speech_to_stt", stats.stt().toJson());
         latency.set("end_of_speech_to_first_audio", stats.firstAudio().toJson());
         latency.set("end_of_speech_to_tts_stop", stats.ttsStop().toJson());
+        latency.set("end_of_speech_to_busy", stats.busy().toJson());
         latency.set("frame_gap", stats.frameGap().toJson());
+        if (result.gateway() != null) {
+            ObjectNode gateway = root.putObject("gateway_ms");
+            gateway.set("pipeline_overhead", result.gateway().overhead().toJson());
+            gateway.set("first_audio", result.gateway().firstAudio().toJson());
+        }
         ObjectNode slo = root.putObject("slo");
         slo.put("met", checks.stream().allMatch(Slo.Check::met));
         ArrayNode list = slo.putArray("checks");
@@ -111,8 +117,15 @@ public final class FleetReport {
         row(h, "end of speech &rarr; stt", stats.stt());
         row(h, "end of speech &rarr; first audio", stats.firstAudio());
         row(h, "end of speech &rarr; tts stop", stats.ttsStop());
+        row(h, "end of speech &rarr; busy", stats.busy());
         row(h, "gap between frames", stats.frameGap());
         h.append("</table>");
+        if (result.gateway() != null) {
+            h.append("<h2>As the gateways measured (ms)</h2><table><tr><th></th><th>count</th><th>p50</th><th>p95</th><th>p99</th></tr>");
+            gatewayRow(h, "pipeline overhead (first audio less provider time)", result.gateway().overhead());
+            gatewayRow(h, "end of speech &rarr; first audio", result.gateway().firstAudio());
+            h.append("</table>");
+        }
         if (!checks.isEmpty()) {
             h.append("<h2>SLOs</h2><ul>");
             for (Slo.Check c : checks) {
@@ -123,6 +136,12 @@ public final class FleetReport {
         h.append("<h2>First audio latency over time</h2>");
         chart(h, stats.points(), result.elapsed().toMillis() / 1000.0);
         return h.append("</body></html>\n").toString();
+    }
+
+    private static void gatewayRow(StringBuilder h, String name, GatewayMetrics.Buckets buckets) {
+        h.append("<tr><th>").append(name).append("</th><td>").append(buckets.count()).append("</td><td>")
+                .append(Math.round(buckets.quantileMs(0.5))).append("</td><td>").append(Math.round(buckets.quantileMs(0.95)))
+                .append("</td><td>").append(Math.round(buckets.quantileMs(0.99))).append("</td></tr>");
     }
 
     private static void row(StringBuilder h, String name, Histogram histogram) {

@@ -37,6 +37,7 @@ public final class FleetStats {
     final Histogram stt = new Histogram();
     final Histogram firstAudio = new Histogram();
     final Histogram ttsStop = new Histogram();
+    final Histogram busy = new Histogram();
     final Histogram frameGap = new Histogram();
     final LongAdder frames = new LongAdder();
     final LongAdder lateFrames = new LongAdder();
@@ -92,6 +93,11 @@ public final class FleetStats {
 
     public Histogram firstAudio() {
         return firstAudio;
+    }
+
+    /** End of speech to the busy alert, for turns the server refused after the speech ended. */
+    public Histogram busy() {
+        return busy;
     }
 
     public Histogram ttsStop() {

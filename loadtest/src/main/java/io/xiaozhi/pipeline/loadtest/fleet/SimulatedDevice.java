@@ -281,6 +281,9 @@ final class SimulatedDevice implements WebSocket.Listener {
                     t.alerted = Outcome.ERROR;
                 } else if (t.sttNanos == 0 && t.alerted == null) {
                     t.alerted = Outcome.BUSY;
+                    if (t.endOfSpeechNanos != 0) {
+                        stats.busy.recordNanos(now - t.endOfSpeechNanos);
+                    }
                 } else {
                     stats.otherAlerts.increment();
                 }

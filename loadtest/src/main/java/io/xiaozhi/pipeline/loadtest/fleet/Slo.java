@@ -10,8 +10,14 @@ import java.util.List;
  * @param p99FirstAudio the most the p99 of end of speech → first audio frame may be
  * @param lateFrames the largest share of late frames
  * @param maxErrors the most errors ({@link FleetStats#errors()}: error and timeout turns, failed connections and hellos)
+ * @param p99Busy the most the p99 of end of speech → busy alert may be
+ * @param p99Overhead the most the p99 of the pipeline's overhead may be, as the gateways measured it
  */
-public record Slo(Duration p99FirstAudio, Double lateFrames, Long maxErrors) {
+public record Slo(Duration p99FirstAudio, Double lateFrames, Long maxErrors, Duration p99Busy, Duration p99Overhead) {
+
+    public Slo(Duration p99FirstAudio, Double lateFrames, Long maxErrors) {
+        this(p99FirstAudio, lateFrames, maxErrors, null, null);
+    }
 
     /** One objective checked: its measured value against its limit. */
     public record Check(String name, String measured, String limit, boolean met, String by) {
@@ -22,6 +28,11 @@ public record Slo(Duration p99FirstAudio, Double lateFrames, Long maxErrors) {
     }
 
     public List<Check> check(FleetStats stats) {
+        return check(stats, null);
+    }
+
+    /** {@code gateway}: what the gateways recorded, or {@code null} when their metrics were not read. */
+    public List<Check> check(FleetStats stats, GatewayMetrics.Delta gateway) {
         List<Check> checks = new ArrayList<>();
         if (p99FirstAudio != null) {
             long p99 = stats.firstAudio().percentileMs(0.99);
@@ -39,6 +50,23 @@ public record Slo(Duration p99FirstAudio, Double lateFrames, Long maxErrors) {
             long errors = stats.errors();
             checks.add(new Check("errors", Long.toString(errors), Long.toString(maxErrors), errors <= maxErrors,
                     Long.toString(errors - maxErrors)));
+        }
+        if (p99Busy != null) {
+            long p99 = stats.busy().percentileMs(0.99);
+            long limit = p99Busy.toMillis();
+            // no busy answer at all meets it: nothing was refused late
+            checks.add(new Check("p99 busy answer", stats.busy().count() == 0 ? "no busy answer" : p99 + " ms", limit + " ms",
+                    stats.busy().count() == 0 || p99 <= limit, (p99 - limit) + " ms"));
+        }
+        if (p99Overhead != null) {
+            long limit = p99Overhead.toMillis();
+            if (gateway == null || gateway.overhead().count() == 0) {
+                checks.add(new Check("p99 pipeline overhead", gateway == null ? "gateway metrics not read" : "no turn measured",
+                        limit + " ms", false, "no measurement"));
+            } else {
+                long p99 = Math.round(gateway.overhead().quantileMs(0.99));
+                checks.add(new Check("p99 pipeline overhead", p99 + " ms", limit + " ms", p99 <= limit, (p99 - limit) + " ms"));
+            }
         }
         return checks;
     }

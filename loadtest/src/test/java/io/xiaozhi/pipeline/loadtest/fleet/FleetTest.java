@@ -114,6 +114,12 @@ class FleetTest {
         assertThat(busy.turns(Outcome.OK)).isZero();
         assertThat(busy.firstAudio().count()).isZero();
         assertThat(busy.errors()).isZero();
+        assertThat(busy.busy().count()).as("the busy answers came after the speech ended: each is timed").isEqualTo(2);
+        assertThat(busy.busy().maxMs()).isLessThan(5_000);
+        assertThat(new Slo(null, null, null, Duration.ofSeconds(5), null).check(busy)).singleElement()
+                .satisfies(check -> assertThat(check.met()).isTrue());
+        assertThat(new Slo(null, null, null, Duration.ZERO, null).check(busy)).singleElement()
+                .satisfies(check -> assertThat(check.met()).as("a busy answer takes more than 0 ms").isFalse());
 
         gateway.busy = false;
         gateway.silent = true;
