@@ -14,6 +14,10 @@
 #   WORKER_HEAP [384m], GATEWAY_HEAP [1g]       -Xmx of the workers and of the gateway
 #   SIM_ARGS ["--asr-ms 300 --llm-first-token-ms 400 --llm-tokens-per-s 30 --tts-rtf 0.1"]
 #   KILL_AFTER []      seconds into the fleet run: kill -9 one asr, one llm and one tts worker
+#   JFR []             1: every service records a Java Flight Recording (profile settings) into
+#                      the run directory, for where the CPU goes (jfr print --events jdk.ExecutionSample)
+#   WARMUP_DEVICES [10]  devices of the warm-up run (2 turns each, not measured) that brings every
+#                        JVM's hot paths and connections up first; 0 skips it
 #   BENCH_MYSQL_URL [jdbc:mariadb://127.0.0.1:3306/test?sslMode=disable], BENCH_MYSQL_USER [root],
 #   BENCH_MYSQL_PASSWORD []; BENCH_REDIS_URL [redis://127.0.0.1:6379/0]
 #     the llm-worker and the gateway share state, so separate processes need MySQL and Redis
@@ -97,7 +101,7 @@ cpu_seconds() { # pid: user + system CPU seconds so far
 }
 
 KAFKA_RUN_DIR="$RUN/kafka" KAFKA_HEAP=1g "$ROOT/infra/kafka/run-broker.sh" start >"$RUN/logs/broker-start.log" 2>&1
-PIDS[broker]="$(KAFKA_RUN_DIR="$RUN/kafka" "$ROOT/infra/kafka/run-broker.sh" status)"
+PIDS[broker]="$(cat "$RUN/kafka/broker.pid")"
 
 start simulator java -Xmx512m -jar "$LOADTEST" providers --port "$SIM_PORT" $SIM_ARGS
 wait_http "http://127.0.0.1:$SIM_PORT/stats" 60
@@ -105,7 +109,11 @@ wait_http "http://127.0.0.1:$SIM_PORT/stats" 60
 service() { # name, heap, main class, extra env...
   local name="$1" heap="$2" main="$3"
   shift 3
-  start "$name" env XIAOZHI_METRICS_PORT=0 "$@" java -Xmx"$heap" -XX:+UseG1GC -cp "$JAR" "$main" --data-dir "$RUN/data"
+  local jfr=()
+  if [[ "${JFR:-}" == 1 ]]; then
+    jfr=("-XX:StartFlightRecording=settings=profile,filename=$RUN/$name.jfr,dumponexit=true")
+  fi
+  start "$name" env XIAOZHI_METRICS_PORT=0 "$@" java -Xmx"$heap" -XX:+UseG1GC "${jfr[@]}" -cp "$JAR" "$main" --data-dir "$RUN/data"
 }
 
 service gateway "$GATEWAY_HEAP" io.xiaozhi.pipeline.gateway.GatewayMain
@@ -138,6 +146,12 @@ print(" ".join(f"{k}={v}" for k, v in sorted(out.items()) if k))' <<<"$lag" 2>/d
   sleep 1
 done
 echo "pipeline.sh: ready (members: $members)"
+if ((${WARMUP_DEVICES:-10} > 0)); then
+  java -Xmx512m -jar "$LOADTEST" fleet --ota http://127.0.0.1:8003/xiaozhi/ota/ -n "${WARMUP_DEVICES:-10}" --turns-per-device 2 \
+    --ramp 2s --think-time 1s --mode manual --device-prefix 02:0e:77 >"$RUN/logs/warmup.log" 2>&1 \
+    || { echo "pipeline.sh: the warm-up run failed (logs/warmup.log)" >&2; exit 1; }
+  echo "pipeline.sh: warm-up done: $(grep -o 'turns ok [0-9]* busy [0-9]* timeout [0-9]* error [0-9]*' "$RUN/logs/warmup.log" | tail -1)"
+fi
 curl -fsS -X DELETE "http://127.0.0.1:$SIM_PORT/stats" >/dev/null
 
 declare -A CPU_BEFORE=()
@@ -163,6 +177,12 @@ set -e
 
 curl -fsS "http://127.0.0.1:$SIM_PORT/stats" >"$RUN/simulator-stats.json" || true
 curl -fsS http://127.0.0.1:8080/api/lag >"$RUN/lag.json" || true
+curl -fsS http://127.0.0.1:8080/api/metrics >"$RUN/metrics.json" || true
+for name in "${ORDER[@]}"; do # each worker's Prometheus page (its port is in its log)
+  port="$(grep -o '/metrics and /health on [^ ]*' "$RUN/logs/$name.log" 2>/dev/null | head -1 | sed 's/.*://' || true)"
+  [[ -n "$port" ]] && curl -fsS "http://127.0.0.1:$port/metrics" >"$RUN/$name.prom" 2>/dev/null || true
+done
+curl -fsS http://127.0.0.1:8003/metrics >"$RUN/gateway.prom" || true
 {
   echo "CPU seconds during the fleet run, per process:"
   for name in broker "${ORDER[@]}"; do

@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -90,7 +91,7 @@ public final class LlmHandler implements StageHandler {
 
     @Override
     public CompletionStage<Void> handle(StageRequest request, StageContext context) {
-        TurnOutput output = new TurnOutput(context, request.envelope(), ttsTopic, metrics);
+        TurnOutput output = new TurnOutput(context, request.envelope(), ttsTopic, metrics, clock);
         TurnState completed;
         try {
             String type = HeaderValues.text(request.record().headers(), EnvelopeHeaders.TYPE).orElse("");
@@ -146,6 +147,7 @@ public final class LlmHandler implements StageHandler {
         Integer asrMillis = asrStart != null && asrEnd != null && asrEnd >= asrStart ? toInt(asrEnd - asrStart) : null;
         TurnState state = TurnState.start(envelope, text, messages, endOfSpeech, asrMillis, clock.millis());
         state.upstreamProviderMillis(HeaderValues.providerMillis(record.headers()));
+        output.carry(timings(record), state.llmStart());
         return runner.run(state, output, context) == TurnRunner.Outcome.COMPLETED ? state : null;
     }
 
@@ -279,6 +281,16 @@ public final class LlmHandler implements StageHandler {
         }
         metrics.failure(failure.retryable());
         return failure;
+    }
+
+    /** The request's {@code xz.t.*} timings, or none when one is malformed (they only feed measurements). */
+    private static Map<String, Long> timings(ConsumerRecord<String, byte[]> record) {
+        try {
+            return HeaderValues.timings(record.headers());
+        } catch (EnvelopeException e) {
+            LOG.debug("ignoring malformed timing headers: {}", e.getMessage());
+            return Map.of();
+        }
     }
 
     private static Long timing(ConsumerRecord<String, byte[]> record, String header) {

@@ -176,6 +176,10 @@ public final class LoadtestMain implements Callable<Integer> {
                                 + " (first audio p50 %.0f ms p99 %.0f ms)%n", delta.overhead().count(), delta.overhead().quantileMs(0.5),
                         delta.overhead().quantileMs(0.95), delta.overhead().quantileMs(0.99), delta.firstAudio().quantileMs(0.5),
                         delta.firstAudio().quantileMs(0.99));
+                StringBuilder segments = new StringBuilder("loadtest fleet: where the time went (p50 / p99 ms):");
+                delta.segments().forEach((name, buckets) -> segments.append(String.format(Locale.ROOT, " %s %.0f / %.0f", name,
+                        buckets.quantileMs(0.5), buckets.quantileMs(0.99))));
+                main.out.println(segments);
             }
             List<Slo.Check> checks = slo.check(result.stats(), result.gateway());
             if (json != null) {

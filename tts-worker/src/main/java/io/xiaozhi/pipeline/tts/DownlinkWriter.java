@@ -18,25 +18,29 @@ import org.apache.kafka.common.header.Header;
  * request's envelope, its {@code xz.type}, the sentence's {@code xz.seq}, and the request's
  * {@code xz.t.*} timings:
  * {@code tts.sentence} (the text, {@code xz.last}), {@code tts.audio} ({@link AudioFrames},
- * {@code xz.chunk}, {@code xz.final}; chunk 0 also carries {@code xz.t.tts}, when its audio was
- * ready, and {@code xz.provider-ms} when the request carried it: the providers' share of the turn up
+ * {@code xz.chunk}, {@code xz.final}; chunk 0 also carries {@code xz.t.tts.start}, when this stage
+ * took the sentence, {@code xz.t.tts}, when its audio was ready, and {@code xz.provider-ms} when the request carried it: the providers' share of the turn up
  * to this audio) and {@code tts.sentence.failed} (the reason, {@code xz.last}).
  */
 final class DownlinkWriter {
 
     /** Timing header of the first audio of a sentence. */
     static final String TTS_TIMING = "tts";
+    /** Timing header of when this stage took the sentence. */
+    static final String TTS_START_TIMING = "tts.start";
 
     private final StageRequest request;
     private final SentenceRequest sentence;
     private final StageContext context;
     private final LongSupplier clock;
+    private final long startedAt;
 
     DownlinkWriter(StageRequest request, SentenceRequest sentence, StageContext context, LongSupplier clock) {
         this.request = request;
         this.sentence = sentence;
         this.context = context;
         this.clock = clock;
+        this.startedAt = clock.getAsLong();
     }
 
     void sentenceText() {
@@ -51,6 +55,7 @@ final class DownlinkWriter {
         HeaderValues.putLong(record.headers(), EnvelopeHeaders.CHUNK, chunk);
         HeaderValues.putBoolean(record.headers(), EnvelopeHeaders.FINAL, fin);
         if (chunk == 0) {
+            HeaderValues.putTiming(record.headers(), TTS_START_TIMING, startedAt);
             HeaderValues.putTiming(record.headers(), TTS_TIMING, clock.getAsLong());
         }
         if (providerMillis >= 0) {

@@ -64,6 +64,9 @@ class ProviderTimeTest {
         // chunk 0 (three packets, 180 ms) is complete with the first 250 ms of audio: one pause
         assertThat(HeaderValues.providerMillis(audio.get(0).headers())).isBetween(700L + 150, 700L + Math.min(299, elapsedMillis));
         assertThat(audio.subList(1, audio.size())).allSatisfy(d -> assertThat(d.headers().lastHeader(EnvelopeHeaders.PROVIDER_MILLIS)).isNull());
+        java.util.Map<String, Long> timings = HeaderValues.timings(audio.get(0).headers());
+        assertThat(timings.get("tts") - timings.get("tts.start")).as("chunk 0 came a pause after the stage took the sentence")
+                .isGreaterThanOrEqualTo(150);
     }
 
     @Test

@@ -3,20 +3,41 @@ package io.xiaozhi.pipeline.gateway.pipeline;
 import io.xiaozhi.pipeline.common.envelope.EnvelopeException;
 import io.xiaozhi.pipeline.common.envelope.EnvelopeHeaders;
 import io.xiaozhi.pipeline.common.envelope.HeaderValues;
+import io.xiaozhi.pipeline.common.envelope.MessageTypes;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One answer from a worker, as read from this gateway's downlink topic: which session and turn it is
  * for, what it is ({@code xz.type}, see {@code MessageTypes}), its place in the turn, its payload, and
- * the providers' share of the turn up to it ({@code xz.provider-ms}, -1 when it carries none).
+ * the providers' share of the turn up to it ({@code xz.provider-ms}, -1 when it carries none) and, on
+ * audio, its {@code xz.t.*} timings by name.
  */
 public record DownlinkRecord(String type, String sessionId, String turnId, long seq, long chunk, boolean last, boolean fin,
-                             String emotion, byte[] payload, long providerMillis) {
+                             String emotion, byte[] payload, long providerMillis, Map<String, Long> timings) {
 
-    /** A record without the providers' share. */
+    /** A record without the providers' share or timings. */
     public DownlinkRecord(String type, String sessionId, String turnId, long seq, long chunk, boolean last, boolean fin,
                           String emotion, byte[] payload) {
-        this(type, sessionId, turnId, seq, chunk, last, fin, emotion, payload, -1);
+        this(type, sessionId, turnId, seq, chunk, last, fin, emotion, payload, -1, Map.of());
+    }
+
+    /** A record without timings. */
+    public DownlinkRecord(String type, String sessionId, String turnId, long seq, long chunk, boolean last, boolean fin,
+                          String emotion, byte[] payload, long providerMillis) {
+        this(type, sessionId, turnId, seq, chunk, last, fin, emotion, payload, providerMillis, Map.of());
+    }
+
+    /** The {@code xz.t.*} timings of an audio record (only they are used); none when one is malformed: they only feed measurements. */
+    private static Map<String, Long> audioTimings(String type, ConsumerRecord<String, byte[]> record) {
+        if (!MessageTypes.AUDIO.equals(type)) {
+            return Map.of();
+        }
+        try {
+            return HeaderValues.timings(record.headers());
+        } catch (EnvelopeException e) {
+            return Map.of();
+        }
     }
 
     /** Reads a record; throws {@link EnvelopeException} naming what is missing or malformed. */
@@ -34,6 +55,7 @@ public record DownlinkRecord(String type, String sessionId, String turnId, long 
                 HeaderValues.flag(record.headers(), EnvelopeHeaders.FINAL),
                 HeaderValues.text(record.headers(), EnvelopeHeaders.EMOTION).orElse(""),
                 record.value() == null ? new byte[0] : record.value(),
-                HeaderValues.providerMillis(record.headers()));
+                HeaderValues.providerMillis(record.headers()),
+                audioTimings(type, record));
     }
 }

@@ -39,6 +39,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -106,6 +107,9 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
     private volatile String firstAudioOf;
     /** xz.provider-ms of the awaited turn's first audio chunk, once it arrived; -1 before or without. */
     private volatile long firstAudioProviderMillis = -1;
+    /** The xz.t.* timings of the awaited turn's first audio chunk and when it was read; empty before. */
+    private volatile Map<String, Long> firstAudioTimings = Map.of();
+    private volatile long firstAudioReceivedAt;
     private volatile long turnEndedSpeechAt;
     /** The turn whose {@code stt} the device has been shown. */
     private String sttShownFor;
@@ -307,6 +311,7 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
         pendingEmotion = null;
         firstAudioOf = turn.turnId();
         firstAudioProviderMillis = -1;
+        firstAudioTimings = Map.of();
         turnEndedSpeechAt = services.clock().getAsLong();
         pacer.beginTurn(turn.turnId());
         return turn;
@@ -361,8 +366,10 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
                 case MessageTypes.EMOTION -> pendingEmotion = text(record);
                 case MessageTypes.SENTENCE -> pacer.accept(turn.turnId(), new TurnPiece.SentenceText((int) record.seq(), text(record), record.last()));
                 case MessageTypes.AUDIO -> {
-                    if (record.seq() == 0 && record.chunk() == 0 && record.providerMillis() >= 0 && turn.turnId().equals(firstAudioOf)) {
+                    if (record.seq() == 0 && record.chunk() == 0 && turn.turnId().equals(firstAudioOf)) {
                         firstAudioProviderMillis = record.providerMillis();
+                        firstAudioTimings = record.timings();
+                        firstAudioReceivedAt = services.clock().getAsLong();
                     }
                     pacer.accept(turn.turnId(), new TurnPiece.AudioChunk((int) record.seq(), (int) record.chunk(),
                             record.fin(), AudioFrames.decode(record.payload())));
@@ -500,8 +507,12 @@ public final class DeviceSession implements DeviceSink, AutoCloseable {
             TurnStats stats = pacer.turnStats();
             if (stats != null && stats.turnId().equals(waiting)) {
                 firstAudioOf = null;
-                long latency = Math.max(0, services.clock().getAsLong() - turnEndedSpeechAt);
+                long now = services.clock().getAsLong();
+                long latency = Math.max(0, now - turnEndedSpeechAt);
                 services.metrics().firstAudio.record(latency, TimeUnit.MILLISECONDS);
+                if (!firstAudioTimings.isEmpty()) {
+                    services.metrics().segments(TurnSegments.of(firstAudioTimings, firstAudioReceivedAt, now));
+                }
                 long providers = firstAudioProviderMillis;
                 if (providers >= 0) {
                     services.metrics().overhead.record(Math.max(0, latency - providers), TimeUnit.MILLISECONDS);

@@ -23,6 +23,7 @@ public final class SessionMetrics {
     final Timer vad;
     final Timer firstAudio;
     final Timer overhead;
+    private final Map<String, Timer> segments = new java.util.HashMap<>();
     private final Map<TurnOutcome, Counter> turns = new EnumMap<>(TurnOutcome.class);
     private final Map<CloseReason, Counter> closes = new EnumMap<>(CloseReason.class);
 
@@ -41,6 +42,11 @@ public final class SessionMetrics {
                 .description("the pipeline's own share of turn.first_audio: that latency less the time the providers took on the way"
                         + " (xz.provider-ms of the first audio)")
                 .register(registry);
+        for (String segment : TurnSegments.NAMES) {
+            segments.put(segment, Timer.builder("xiaozhi.gateway.turn.segment").tag("segment", segment)
+                    .description("where a turn's time to its first audio went, segment by segment, from the stages' timings")
+                    .register(registry));
+        }
         for (TurnOutcome outcome : TurnOutcome.values()) {
             turns.put(outcome, Counter.builder("xiaozhi.gateway.turns").tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
                     .description("turns by outcome").register(registry));
@@ -49,6 +55,15 @@ public final class SessionMetrics {
             closes.put(reason, Counter.builder("xiaozhi.gateway.sessions.closed").tag("reason", reason.name().toLowerCase(Locale.ROOT))
                     .description("sessions the gateway closed itself").register(registry));
         }
+    }
+
+    void segments(Map<String, Long> millis) {
+        millis.forEach((name, value) -> {
+            Timer timer = segments.get(name);
+            if (timer != null) {
+                timer.record(value, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
     }
 
     void turn(TurnOutcome outcome) {

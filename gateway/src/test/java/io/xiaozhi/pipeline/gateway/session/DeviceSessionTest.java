@@ -427,6 +427,11 @@ class DeviceSessionTest {
         double latency = firstAudio.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS);
         assertThat(latency).isGreaterThanOrEqualTo(120);
         assertThat(overhead.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(latency - 100);
+        io.micrometer.core.instrument.Timer gatewaySegment = meters.get("xiaozhi.gateway.turn.segment").tag("segment", "gateway").timer();
+        assertThat(gatewaySegment.count()).as("the chunk's timings give the segments").isEqualTo(1);
+        assertThat(meters.get("xiaozhi.gateway.turn.segment").tag("segment", "tts").timer().totalTime(java.util.concurrent.TimeUnit.MILLISECONDS))
+                .isEqualTo(7);
+        assertThat(meters.get("xiaozhi.gateway.turn.segment").tag("segment", "asr").timer().count()).as("a text turn has no ASR").isZero();
     }
 
     @Test
@@ -435,6 +440,7 @@ class DeviceSessionTest {
         replyWithOneChunk(session, helloThenText(session), -1);
         assertThat(meters.get("xiaozhi.gateway.turn.first_audio").timer().count()).isEqualTo(1);
         assertThat(meters.get("xiaozhi.gateway.turn.overhead").timer().count()).isZero();
+        assertThat(meters.get("xiaozhi.gateway.turn.segment").tag("segment", "gateway").timer().count()).as("nor timings").isZero();
     }
 
     /** Hello, then a text turn; returns the turn's id. */
@@ -450,7 +456,8 @@ class DeviceSessionTest {
                 "Hi!".getBytes(StandardCharsets.UTF_8)));
         session.onDownlink(new DownlinkRecord(MessageTypes.AUDIO, "s-1", turn, 0, 0, false, true, "",
                 io.xiaozhi.pipeline.common.envelope.AudioFrames.encode(new OpusEncoding(24_000).encode(TestAudio.silence(300))),
-                providerMillis));
+                providerMillis, providerMillis < 0 ? java.util.Map.of()
+                        : java.util.Map.of("eos", 1_000L, "llm.start", 1_010L, "llm.sent", 1_050L, "tts.start", 1_060L, "tts", 1_067L)));
         long deadline = System.currentTimeMillis() + 10_000;
         while (meters.get("xiaozhi.gateway.turn.first_audio").timer().count() == 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(10);

@@ -12,8 +12,11 @@ import io.xiaozhi.pipeline.common.runtime.StageException;
 import io.xiaozhi.pipeline.common.text.Emotion;
 import io.xiaozhi.pipeline.llm.LlmMetrics;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -21,26 +24,44 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 /**
  * What one attempt at a turn sends, and the bookkeeping of it: sentences to speech synthesis (keyed
  * {@code <turn>:<seq>} so a turn's sentences spread over the stage's partitions, with the request's
- * envelope, {@code xz.seq}, {@code xz.last} and the turn's end-of-speech time), and the emotion, tool
+ * envelope, {@code xz.seq}, {@code xz.last}, the turn's end-of-speech time and, on a user's turn, its
+ * timings so far plus {@code xz.t.llm.start} and {@code xz.t.llm.sent}), and the emotion, tool
  * calls, turn end and session end to the gateway. Once the turn is cancelled or the attempt has
  * timed out, nothing more is sent: the next send throws.
  */
 public final class TurnOutput {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** {@code xz.t.llm.start}: when this stage took the turn's request. */
+    public static final String TIMING_START = "llm.start";
+    /** {@code xz.t.llm.sent}: when the sentence was sent to speech synthesis. */
+    public static final String TIMING_SENT = "llm.sent";
 
     private final StageContext context;
     private final Envelope envelope;
     private final String ttsTopic;
     private final LlmMetrics metrics;
+    private final Clock clock;
     private final List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
+    private Map<String, Long> timings = Map.of();
     private int sentences;
 
-    public TurnOutput(StageContext context, Envelope envelope, String ttsTopic, LlmMetrics metrics) {
+    public TurnOutput(StageContext context, Envelope envelope, String ttsTopic, LlmMetrics metrics, Clock clock) {
         this.context = context;
         this.envelope = envelope;
         this.ttsTopic = ttsTopic;
         this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /**
+     * The turn's {@code xz.t.*} timings so far (from the request) and when this stage took it
+     * ({@code llm.start}): every sentence carries them on, with {@code llm.sent}, when it was sent.
+     */
+    public void carry(Map<String, Long> requestTimings, long llmStart) {
+        Map<String, Long> all = new LinkedHashMap<>(requestTimings);
+        all.put(TIMING_START, llmStart);
+        timings = all;
     }
 
     /**
@@ -59,6 +80,10 @@ public final class TurnOutput {
         }
         if (providerMillis >= 0) {
             HeaderValues.putProviderMillis(record.headers(), providerMillis);
+        }
+        if (!timings.isEmpty()) {
+            timings.forEach((name, at) -> HeaderValues.putTiming(record.headers(), name, at));
+            HeaderValues.putTiming(record.headers(), TIMING_SENT, clock.millis());
         }
         sends.add(context.send(record));
         sentences++;

@@ -318,6 +318,10 @@ class ToolLoopTest {
         // the first sentence was complete after one pause, the second after three
         assertThat(sentences.get(0).providerMillis()).isBetween(300L + 200, 300L + 400);
         assertThat(sentences.get(1).providerMillis()).isBetween(300L + 600, 300L + elapsedMillis);
+        ProducerRecord<String, byte[]> first = context.sent().stream().filter(r -> r.topic().equals(Fixture.TTS_TOPIC)).findFirst().orElseThrow();
+        assertThat(io.xiaozhi.pipeline.common.envelope.HeaderValues.timings(first.headers()))
+                .as("the request's timings go on, with when this stage took the turn and sent the sentence")
+                .containsEntry("eos", 1000L).containsKeys("llm.start", "llm.sent");
     }
 
     @Test

@@ -66,6 +66,8 @@ public final class FleetReport {
             ObjectNode gateway = root.putObject("gateway_ms");
             gateway.set("pipeline_overhead", result.gateway().overhead().toJson());
             gateway.set("first_audio", result.gateway().firstAudio().toJson());
+            ObjectNode segments = gateway.putObject("segments");
+            result.gateway().segments().forEach((name, buckets) -> segments.set(name, buckets.toJson()));
         }
         ObjectNode slo = root.putObject("slo");
         slo.put("met", checks.stream().allMatch(Slo.Check::met));
@@ -124,6 +126,7 @@ public final class FleetReport {
             h.append("<h2>As the gateways measured (ms)</h2><table><tr><th></th><th>count</th><th>p50</th><th>p95</th><th>p99</th></tr>");
             gatewayRow(h, "pipeline overhead (first audio less provider time)", result.gateway().overhead());
             gatewayRow(h, "end of speech &rarr; first audio", result.gateway().firstAudio());
+            result.gateway().segments().forEach((name, buckets) -> gatewayRow(h, "&nbsp;&nbsp;segment " + escape(name), buckets));
             h.append("</table>");
         }
         if (!checks.isEmpty()) {

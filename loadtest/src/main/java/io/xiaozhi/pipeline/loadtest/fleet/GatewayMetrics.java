@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,7 +20,8 @@ import java.util.regex.Pattern;
  * The gateways' own view of a run, from their Prometheus {@code /metrics}: read before and after, the
  * difference of a histogram's buckets (summed over the gateways and their label sets) gives the run's
  * distribution. Used for {@code xiaozhi.gateway.turn.overhead}, the pipeline's own share of each
- * turn's first-audio latency, which the gateways alone can tell (they know what the providers took).
+ * turn's first-audio latency, which the gateways alone can tell (they know what the providers took),
+ * and for {@code xiaozhi.gateway.turn.segment}, where that latency went stage by stage.
  * Percentiles are interpolated within the bucket they fall in, so they are as fine as the buckets
  * (Micrometer's, about 10 % apart).
  */
@@ -29,6 +31,10 @@ public final class GatewayMetrics {
     public static final String OVERHEAD = "xiaozhi_gateway_turn_overhead_seconds";
     /** The gateways' first-audio histogram, for comparison with what the devices measured. */
     public static final String FIRST_AUDIO = "xiaozhi_gateway_turn_first_audio_seconds";
+    /** Where the time to first audio went, one histogram per {@code segment} label. */
+    public static final String SEGMENT = "xiaozhi_gateway_turn_segment_seconds";
+    /** The segments in the order a turn passes them. */
+    public static final List<String> SEGMENTS = List.of("to_asr", "asr", "to_llm", "llm", "to_tts", "tts", "to_gateway", "gateway");
 
     private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,10 +48,15 @@ public final class GatewayMetrics {
 
         /** The buckets of {@code metric} in a Prometheus text exposition, summed over label sets. */
         public static Buckets parse(String exposition, String metric) {
+            return parse(exposition, metric, null);
+        }
+
+        /** As {@link #parse(String, String)}, over the label sets that hold {@code label} (e.g. {@code segment="asr"}) only. */
+        public static Buckets parse(String exposition, String metric, String label) {
             TreeMap<Double, Double> sums = new TreeMap<>();
             String prefix = metric + "_bucket{";
             for (String line : exposition.split("\n")) {
-                if (!line.startsWith(prefix)) {
+                if (!line.startsWith(prefix) || (label != null && !line.contains(label))) {
                     continue;
                 }
                 int close = line.lastIndexOf('}');
@@ -121,14 +132,15 @@ public final class GatewayMetrics {
         }
     }
 
-    /** What the gateways recorded during a run. */
-    public record Delta(Buckets overhead, Buckets firstAudio) {
+    /** What the gateways recorded during a run; {@code segments} by name, in {@link #SEGMENTS} order. */
+    public record Delta(Buckets overhead, Buckets firstAudio, Map<String, Buckets> segments) {
     }
 
     private final List<URI> endpoints;
     private final HttpClient client;
     private Buckets overheadBefore = Buckets.empty();
     private Buckets firstAudioBefore = Buckets.empty();
+    private Map<String, Buckets> segmentsBefore = Map.of();
 
     public GatewayMetrics(List<URI> endpoints, HttpClient client) {
         this.endpoints = List.copyOf(endpoints);
@@ -138,20 +150,31 @@ public final class GatewayMetrics {
     /** Reads the gateways' histograms as they stand before the run. */
     public void before() throws IOException, InterruptedException {
         List<String> pages = fetch();
-        overheadBefore = sum(pages, OVERHEAD);
-        firstAudioBefore = sum(pages, FIRST_AUDIO);
+        overheadBefore = sum(pages, OVERHEAD, null);
+        firstAudioBefore = sum(pages, FIRST_AUDIO, null);
+        segmentsBefore = segments(pages);
     }
 
     /** What was recorded since {@link #before()}. */
     public Delta after() throws IOException, InterruptedException {
         List<String> pages = fetch();
-        return new Delta(sum(pages, OVERHEAD).since(overheadBefore), sum(pages, FIRST_AUDIO).since(firstAudioBefore));
+        Map<String, Buckets> segments = new LinkedHashMap<>();
+        segments(pages).forEach((name, buckets) -> segments.put(name, buckets.since(segmentsBefore.getOrDefault(name, Buckets.empty()))));
+        return new Delta(sum(pages, OVERHEAD, null).since(overheadBefore), sum(pages, FIRST_AUDIO, null).since(firstAudioBefore), segments);
     }
 
-    private static Buckets sum(List<String> pages, String metric) {
+    private static Map<String, Buckets> segments(List<String> pages) {
+        Map<String, Buckets> segments = new LinkedHashMap<>();
+        for (String name : SEGMENTS) {
+            segments.put(name, sum(pages, SEGMENT, "segment=\"" + name + "\""));
+        }
+        return segments;
+    }
+
+    private static Buckets sum(List<String> pages, String metric, String label) {
         Buckets total = Buckets.empty();
         for (String page : pages) {
-            total = total.plus(Buckets.parse(page, metric));
+            total = total.plus(Buckets.parse(page, metric, label));
         }
         return total;
     }

@@ -31,6 +31,10 @@ class GatewayMetricsTest {
                 + o + "_bucket{service=\"gateway\",zone=\"b\",le=\"+Inf\"} 0.0\n"
                 + o + "_count{service=\"gateway\"} " + total + "\n"
                 + "xiaozhi_gateway_turn_overhead_seconds_max{service=\"gateway\"} 0.3\n"
+                + GatewayMetrics.SEGMENT + "_bucket{segment=\"asr\",service=\"gateway\",le=\"0.5\"} " + total + "\n"
+                + GatewayMetrics.SEGMENT + "_bucket{segment=\"asr\",service=\"gateway\",le=\"+Inf\"} " + total + "\n"
+                + GatewayMetrics.SEGMENT + "_bucket{segment=\"llm\",service=\"gateway\",le=\"0.5\"} 0.0\n"
+                + GatewayMetrics.SEGMENT + "_bucket{segment=\"llm\",service=\"gateway\",le=\"+Inf\"} " + (2 * total) + "\n"
                 + "jvm_threads_live_threads{service=\"gateway\"} 42.0\n";
     }
 
@@ -84,6 +88,10 @@ class GatewayMetricsTest {
             GatewayMetrics.Delta delta = metrics.after();
             assertThat(delta.overhead().count()).isEqualTo(50);
             assertThat(delta.firstAudio().count()).isZero();
+            assertThat(delta.segments()).containsOnlyKeys(GatewayMetrics.SEGMENTS);
+            assertThat(delta.segments().get("asr").count()).as("one segment's label sets only").isEqualTo(50);
+            assertThat(delta.segments().get("llm").count()).isEqualTo(100);
+            assertThat(delta.segments().get("tts").count()).isZero();
 
             FleetStats stats = new FleetStats(System.nanoTime());
             List<Slo.Check> met = new Slo(null, null, null, null, Duration.ofMillis(200)).check(stats, delta);
