@@ -14,9 +14,11 @@
 #   WORKER_HEAP [384m], GATEWAY_HEAP [1g]       -Xmx of the workers and of the gateway
 #   SIM_ARGS ["--asr-ms 300 --llm-first-token-ms 400 --llm-tokens-per-s 30 --tts-rtf 0.1"]
 #   KILL_AFTER []      seconds into the fleet run: kill -9 one asr, one llm and one tts worker
+#   AFTER_ARGS []      fleet options of a second run right after the first (e.g. the light load a
+#                      system should recover to after an overload); its report is after.json
 #   JFR []             1: every service records a Java Flight Recording (profile settings) into
 #                      the run directory, for where the CPU goes (jfr print --events jdk.ExecutionSample)
-#   WARMUP_DEVICES [10]  devices of the warm-up run (2 turns each, not measured) that brings every
+#   WARMUP_DEVICES [20], WARMUP_TURNS [3]  the warm-up run (not measured) that brings every
 #                        JVM's hot paths and connections up first; 0 skips it
 #   BENCH_MYSQL_URL [jdbc:mariadb://127.0.0.1:3306/test?sslMode=disable], BENCH_MYSQL_USER [root],
 #   BENCH_MYSQL_PASSWORD []; BENCH_REDIS_URL [redis://127.0.0.1:6379/0]
@@ -146,8 +148,8 @@ print(" ".join(f"{k}={v}" for k, v in sorted(out.items()) if k))' <<<"$lag" 2>/d
   sleep 1
 done
 echo "pipeline.sh: ready (members: $members)"
-if ((${WARMUP_DEVICES:-10} > 0)); then
-  java -Xmx512m -jar "$LOADTEST" fleet --ota http://127.0.0.1:8003/xiaozhi/ota/ -n "${WARMUP_DEVICES:-10}" --turns-per-device 2 \
+if ((${WARMUP_DEVICES:-20} > 0)); then
+  java -Xmx512m -jar "$LOADTEST" fleet --ota http://127.0.0.1:8003/xiaozhi/ota/ -n "${WARMUP_DEVICES:-20}" --turns-per-device "${WARMUP_TURNS:-3}" \
     --ramp 2s --think-time 1s --mode manual --device-prefix 02:0e:77 >"$RUN/logs/warmup.log" 2>&1 \
     || { echo "pipeline.sh: the warm-up run failed (logs/warmup.log)" >&2; exit 1; }
   echo "pipeline.sh: warm-up done: $(grep -o 'turns ok [0-9]* busy [0-9]* timeout [0-9]* error [0-9]*' "$RUN/logs/warmup.log" | tail -1)"
@@ -158,8 +160,9 @@ declare -A CPU_BEFORE=()
 for name in broker "${ORDER[@]}"; do CPU_BEFORE[$name]="$(cpu_seconds "${PIDS[$name]}")"; done
 
 java -Xmx1g -jar "$LOADTEST" fleet --ota http://127.0.0.1:8003/xiaozhi/ota/ --gateway-metrics http://127.0.0.1:8003/metrics \
-  --json "$RUN/fleet.json" --html "$RUN/fleet.html" "$@" | tee "$RUN/fleet.log" &
+  --json "$RUN/fleet.json" --html "$RUN/fleet.html" "$@" > >(tee "$RUN/fleet.log") 2>&1 &
 FLEET=$!
+CPU_BEFORE[fleet]=0
 FLEET_START=$SECONDS
 KILLED=""
 if [[ -n "$KILL_AFTER" ]]; then
@@ -170,11 +173,32 @@ if [[ -n "$KILL_AFTER" ]]; then
   done
   echo "pipeline.sh: killed -9 $KILLED$((SECONDS - FLEET_START)) s into the run, at $(date -u +%H:%M:%S)" | tee -a "$RUN/fleet.log"
 fi
+# the fleet's own CPU, read just before it exits (its last act is printing the report), and the
+# stages' lag as the monitor sees it, every 2 s
+FLEET_CPU=0
+while kill -0 "$FLEET" 2>/dev/null; do
+  FLEET_CPU="$(cpu_seconds "$FLEET")"
+  curl -fsS http://127.0.0.1:8080/api/lag >>"$RUN/lag-samples.jsonl" 2>/dev/null && echo >>"$RUN/lag-samples.jsonl"
+  sleep 2
+done
 set +e
 wait "$FLEET"
 FLEET_EXIT=$?
 set -e
 
+python3 - "$RUN/lag-samples.jsonl" <<'PY' | tee "$RUN/lag-max.txt" || true
+import json, sys
+peak = {}
+for line in open(sys.argv[1]):
+    if line.strip():
+        for st in json.loads(line).get("stages", []):
+            p = peak.setdefault(st["stage"], [0, 0.0, set()])
+            p[0] = max(p[0], st.get("records", 0))
+            p[1] = max(p[1], st.get("seconds", 0.0))
+            p[2].add(st.get("state", "?"))
+print("stage lag during the run (monitor samples every 2 s): " + "; ".join(
+    f"{k} max {v[0]} records, {v[1]:.1f} s, states {'/'.join(sorted(v[2]))}" for k, v in sorted(peak.items())))
+PY
 curl -fsS "http://127.0.0.1:$SIM_PORT/stats" >"$RUN/simulator-stats.json" || true
 curl -fsS http://127.0.0.1:8080/api/lag >"$RUN/lag.json" || true
 curl -fsS http://127.0.0.1:8080/api/metrics >"$RUN/metrics.json" || true
@@ -185,11 +209,19 @@ done
 curl -fsS http://127.0.0.1:8003/metrics >"$RUN/gateway.prom" || true
 {
   echo "CPU seconds during the fleet run, per process:"
+  printf '  %-10s %7.1f\n' fleet "$FLEET_CPU"
   for name in broker "${ORDER[@]}"; do
     [[ " $KILLED" == *" $name "* ]] && { printf '  %-10s killed\n' "$name"; continue; }
     printf '  %-10s %7.1f\n' "$name" "$(awk -v a="$(cpu_seconds "${PIDS[$name]}")" -v b="${CPU_BEFORE[$name]}" 'BEGIN { print a - b }')"
   done
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$RUN/cpu.txt"
+if [[ -n "${AFTER_ARGS:-}" ]]; then
+  echo "pipeline.sh: second run: $AFTER_ARGS"
+  java -Xmx1g -jar "$LOADTEST" fleet --ota http://127.0.0.1:8003/xiaozhi/ota/ --gateway-metrics http://127.0.0.1:8003/metrics \
+    --json "$RUN/after.json" --device-prefix 02:af:7e $AFTER_ARGS >"$RUN/after.log" 2>&1 || true
+  grep -E 'gateways measured|where the time' "$RUN/after.log" || true
+  tail -n 3 "$RUN/after.log" | grep -E '^\[' || true
+fi
 echo "pipeline.sh: fleet exit $FLEET_EXIT; reports in $RUN"
 exit "$FLEET_EXIT"

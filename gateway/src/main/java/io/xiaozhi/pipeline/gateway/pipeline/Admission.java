@@ -11,6 +11,7 @@ import io.xiaozhi.pipeline.common.lag.StageLag;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -38,12 +39,19 @@ import java.util.function.LongSupplier;
  *   <li>admitted otherwise, however many turns this gateway has outstanding: the feed is the measure.</li>
  * </ul>
  *
+ * <p><b>The stages after the first</b> are checked too, by the feed only: a voice turn is refused
+ * when the LLM or TTS stage it will reach is STOP, has no member, or already has
+ * {@code records ≥ queue_size + workers × max_concurrent}, and a text turn likewise for TTS, so a
+ * slow later stage does not fill up while its first stage still has room. The refusal is counted
+ * under the stage that was full. (Turns admitted since the value are not added there: a turn reaches a
+ * later stage only after the earlier ones, by when the next value counts it.)
+ *
  * <p><b>Without one</b> (no monitor running, or it stopped publishing) the measure is this gateway's
  * own count of turns outstanding at the stage (published and not yet answered): a turn is admitted
  * while that count is below what one worker holds in flight ({@code max_concurrent}) plus the stage's
  * {@code queue_size}, and refused as {@code local} otherwise.
  *
- * <p>Refusals are counted by reason ({@code xiaozhi.gateway.turns.refused{stage, reason=queue|stopped|local}});
+ * <p>Refusals are counted by stage and reason ({@code xiaozhi.gateway.turns.refused{stage, reason=queue|stopped|local}});
  * the outstanding count is the gauge {@code xiaozhi.gateway.turns.outstanding{stage}} whichever rule
  * decided. The device is told at once that the server is busy. Thread-safe.
  */
@@ -87,11 +95,32 @@ public final class Admission {
         }
     }
 
-    /** Takes a place at {@code stage}, or returns false (and counts the refusal) when it cannot serve the turn. */
+    /**
+     * Takes a place at {@code stage}, or returns false (and counts the refusal) when it cannot serve the
+     * turn: first the stages the turn will reach after it are checked against the feed, then the
+     * stage itself.
+     */
     public boolean tryAdmit(Stage stage) {
         long now = clock.getAsLong();
+        if (feed != null) {
+            for (Stage next : after(stage)) {
+                Optional<StageLag> lag = feed.fresh(next, now);
+                if (lag.isPresent() && !gates.get(next).canTake(lag.get())) {
+                    return false;
+                }
+            }
+        }
         Optional<StageLag> lag = feed != null ? feed.fresh(stage, now) : Optional.empty();
         return gates.get(stage).tryAdmit(lag, now);
+    }
+
+    /** The stages a turn that enters at {@code stage} goes through after it. */
+    static List<Stage> after(Stage stage) {
+        return switch (stage) {
+            case ASR -> List.of(Stage.LLM, Stage.TTS);
+            case LLM -> List.of(Stage.TTS);
+            default -> List.of();
+        };
     }
 
     /** Gives back the place of a turn that was answered, failed, timed out or was aborted. */
@@ -131,8 +160,27 @@ public final class Admission {
                     .description("turns published and not yet answered, by first stage").register(meters);
             for (Refusal reason : Refusal.values()) {
                 refused.put(reason, Counter.builder("xiaozhi.gateway.turns.refused").tags(tags.and("reason", reason.tag()))
-                        .description("turns refused at admission, by first stage and reason").register(meters));
+                        .description("turns refused at admission, by the stage that could not take them and reason").register(meters));
             }
+        }
+
+        /**
+         * Whether a fresh value shows room at this stage for what a turn entering earlier will bring it;
+         * counts the refusal when not. Turns admitted elsewhere since the value are not known here.
+         */
+        synchronized boolean canTake(StageLag lag) {
+            if (lag.state() == LagState.STOP || lag.members() == 0) {
+                return refuse(Refusal.STOPPED);
+            }
+            if (lag.records() >= limit(lag)) {
+                return refuse(Refusal.QUEUE);
+            }
+            return true;
+        }
+
+        private long limit(StageLag lag) {
+            long workers = ((long) lag.members() + limits.consumers() - 1) / limits.consumers();
+            return limits.queueSize() + workers * limits.maxConcurrent();
         }
 
         synchronized boolean tryAdmit(Optional<StageLag> fresh, long now) {
@@ -149,9 +197,7 @@ public final class Admission {
                 if (lag.state() == LagState.STOP || lag.members() == 0) {
                     return refuse(Refusal.STOPPED);
                 }
-                long workers = ((long) lag.members() + limits.consumers() - 1) / limits.consumers();
-                long limit = limits.queueSize() + workers * limits.maxConcurrent();
-                if (lag.records() + admitted.size() >= limit) {
+                if (lag.records() + admitted.size() >= limit(lag)) {
                     return refuse(Refusal.QUEUE);
                 }
             } else if (outstanding.get() >= capacity) {

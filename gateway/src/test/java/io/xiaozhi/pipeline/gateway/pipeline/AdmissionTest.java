@@ -109,6 +109,34 @@ class AdmissionTest {
     }
 
     @Test
+    void aVoiceTurnIsRefusedWhenALaterStageOfItsWayIsFullOrStopped() {
+        feed.accept(lag(Stage.ASR, now, 0, LagState.OK, 1));
+        feed.accept(lag(Stage.LLM, now, 0, LagState.OK, 1));
+        // TTS: 3 + 1 x 2 = 5 is full
+        feed.accept(lag(Stage.TTS, now, 5, LagState.WARN, 1));
+        assertThat(fed.tryAdmit(Stage.ASR)).isFalse();
+        assertThat(fed.tryAdmit(Stage.LLM)).as("a text turn reaches TTS as well").isFalse();
+        assertThat(refused("tts", "queue")).isEqualTo(2);
+        assertThat(fed.outstanding(Stage.ASR)).as("nothing was taken at the first stage").isZero();
+
+        feed.accept(lag(Stage.TTS, now, 4, LagState.WARN, 1));
+        assertThat(fed.tryAdmit(Stage.ASR)).as("room again").isTrue();
+        feed.accept(lag(Stage.LLM, now, 0, LagState.STOP, 0));
+        assertThat(fed.tryAdmit(Stage.ASR)).isFalse();
+        assertThat(refused("llm", "stopped")).isEqualTo(1);
+        assertThat(fed.tryAdmit(Stage.TTS)).as("nothing comes after TTS").isTrue();
+    }
+
+    @Test
+    void withoutAFeedTheLaterStagesAreNotJudged() {
+        for (int i = 0; i < 5; i++) {
+            assertThat(admission.tryAdmit(Stage.ASR)).isTrue();
+        }
+        assertThat(admission.tryAdmit(Stage.ASR)).as("the own count at the first stage still decides").isFalse();
+        assertThat(refused("tts", "queue") + refused("llm", "queue")).isZero();
+    }
+
+    @Test
     void aStoppedStageOrOneWithoutWorkersRefusesAtOnce() {
         feed.accept(lag(Stage.ASR, now, 4, LagState.STOP, 0));
         assertThat(fed.tryAdmit(Stage.ASR)).isFalse();
