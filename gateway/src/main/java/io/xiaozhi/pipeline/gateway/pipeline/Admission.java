@@ -105,7 +105,7 @@ public final class Admission {
         if (feed != null) {
             for (Stage next : after(stage)) {
                 Optional<StageLag> lag = feed.fresh(next, now);
-                if (lag.isPresent() && !gates.get(next).canTake(lag.get())) {
+                if (lag.isPresent() && !gates.get(next).canTake(lag.get(), 0)) {
                     return false;
                 }
             }
@@ -165,22 +165,18 @@ public final class Admission {
         }
 
         /**
-         * Whether a fresh value shows room at this stage for what a turn entering earlier will bring it;
-         * counts the refusal when not. Turns admitted elsewhere since the value are not known here.
+         * Whether a fresh value shows room at this stage, with {@code admitted} turns on top that the
+         * value cannot count yet; counts the refusal when not.
          */
-        synchronized boolean canTake(StageLag lag) {
+        synchronized boolean canTake(StageLag lag, int admitted) {
             if (lag.state() == LagState.STOP || lag.members() == 0) {
                 return refuse(Refusal.STOPPED);
             }
-            if (lag.records() >= limit(lag)) {
+            long workers = ((long) lag.members() + limits.consumers() - 1) / limits.consumers();
+            if (lag.records() + admitted >= limits.queueSize() + workers * limits.maxConcurrent()) {
                 return refuse(Refusal.QUEUE);
             }
             return true;
-        }
-
-        private long limit(StageLag lag) {
-            long workers = ((long) lag.members() + limits.consumers() - 1) / limits.consumers();
-            return limits.queueSize() + workers * limits.maxConcurrent();
         }
 
         synchronized boolean tryAdmit(Optional<StageLag> fresh, long now) {
@@ -193,12 +189,8 @@ public final class Admission {
                 }
             }
             if (fresh.isPresent()) {
-                StageLag lag = fresh.get();
-                if (lag.state() == LagState.STOP || lag.members() == 0) {
-                    return refuse(Refusal.STOPPED);
-                }
-                if (lag.records() + admitted.size() >= limit(lag)) {
-                    return refuse(Refusal.QUEUE);
+                if (!canTake(fresh.get(), admitted.size())) {
+                    return false;
                 }
             } else if (outstanding.get() >= capacity) {
                 return refuse(Refusal.LOCAL);

@@ -11,7 +11,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * One answer from a worker, as read from this gateway's downlink topic: which session and turn it is
  * for, what it is ({@code xz.type}, see {@code MessageTypes}), its place in the turn, its payload, and
  * the providers' share of the turn up to it ({@code xz.provider-ms}, -1 when it carries none) and, on
- * audio, its {@code xz.t.*} timings by name.
+ * a turn's first audio chunk, its {@code xz.t.*} timings by name.
  */
 public record DownlinkRecord(String type, String sessionId, String turnId, long seq, long chunk, boolean last, boolean fin,
                              String emotion, byte[] payload, long providerMillis, Map<String, Long> timings) {
@@ -28,9 +28,13 @@ public record DownlinkRecord(String type, String sessionId, String turnId, long 
         this(type, sessionId, turnId, seq, chunk, last, fin, emotion, payload, providerMillis, Map.of());
     }
 
-    /** The {@code xz.t.*} timings of an audio record (only they are used); none when one is malformed: they only feed measurements. */
-    private static Map<String, Long> audioTimings(String type, ConsumerRecord<String, byte[]> record) {
-        if (!MessageTypes.AUDIO.equals(type)) {
+    /**
+     * The {@code xz.t.*} timings of a turn's first audio chunk (sentence 0, chunk 0: the only ones the
+     * gateway uses, so no other record pays for reading them); none when one is malformed: they only
+     * feed measurements.
+     */
+    private static Map<String, Long> firstAudioTimings(String type, long seq, long chunk, ConsumerRecord<String, byte[]> record) {
+        if (!MessageTypes.AUDIO.equals(type) || seq != 0 || chunk != 0) {
             return Map.of();
         }
         try {
@@ -47,15 +51,17 @@ public record DownlinkRecord(String type, String sessionId, String turnId, long 
         if (session == null || session.isEmpty()) {
             throw new EnvelopeException("header " + EnvelopeHeaders.SESSION + " is missing and the record has no key");
         }
+        long seq = HeaderValues.number(record.headers(), EnvelopeHeaders.SEQUENCE).orElse(-1);
+        long chunk = HeaderValues.number(record.headers(), EnvelopeHeaders.CHUNK).orElse(-1);
         return new DownlinkRecord(type, session,
                 HeaderValues.requiredText(record.headers(), EnvelopeHeaders.TURN),
-                HeaderValues.number(record.headers(), EnvelopeHeaders.SEQUENCE).orElse(-1),
-                HeaderValues.number(record.headers(), EnvelopeHeaders.CHUNK).orElse(-1),
+                seq,
+                chunk,
                 HeaderValues.flag(record.headers(), EnvelopeHeaders.LAST),
                 HeaderValues.flag(record.headers(), EnvelopeHeaders.FINAL),
                 HeaderValues.text(record.headers(), EnvelopeHeaders.EMOTION).orElse(""),
                 record.value() == null ? new byte[0] : record.value(),
                 HeaderValues.providerMillis(record.headers()),
-                audioTimings(type, record));
+                firstAudioTimings(type, seq, chunk, record));
     }
 }

@@ -25,8 +25,8 @@ final class SentenceEmitter {
 
     /** A sentence cut while the model streams: sent now. */
     void offer(String sentence) {
-        String spoken = SpokenText.clean(sentence);
-        if (!SpokenText.speakable(spoken)) {
+        String spoken = speakable(sentence);
+        if (spoken == null) {
             return;
         }
         sendHeld(false);
@@ -35,8 +35,8 @@ final class SentenceEmitter {
 
     /** Text left when the model's stream ended: held until {@link #flush()} or {@link #finish()}. */
     void offerAtEnd(String sentence) {
-        String spoken = SpokenText.clean(sentence);
-        if (!SpokenText.speakable(spoken)) {
+        String spoken = speakable(sentence);
+        if (spoken == null) {
             return;
         }
         sendHeld(false);
@@ -63,6 +63,12 @@ final class SentenceEmitter {
             return true;
         }
         return false;
+    }
+
+    /** The sentence cleaned for speech, or null when nothing in it can be spoken. */
+    private static String speakable(String sentence) {
+        String spoken = SpokenText.clean(sentence);
+        return SpokenText.speakable(spoken) ? spoken : null;
     }
 
     private void sendHeld(boolean last) {
